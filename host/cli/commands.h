@@ -1,0 +1,17 @@
+// Each subcommand group registers itself on the root CLI11 app. A command's
+// callback stores its process exit status in `exit_code`:
+//   0 success, 1 a checked input is invalid / refused, 2 usage or I/O error,
+//   3 denied (egress check).
+#pragma once
+
+namespace CLI {
+class App;
+}
+
+namespace vitrine::cli {
+
+void add_manifest_commands(CLI::App& app, int& exit_code);
+void add_plugins_commands(CLI::App& app, int& exit_code);
+void add_egress_commands(CLI::App& app, int& exit_code);
+
+}  // namespace vitrine::cli
