@@ -1,0 +1,169 @@
+// `vitrine plugins list` and `vitrine plugins render`: what a platform admin
+// runs to see which plugins would load, with what permissions, and why any
+// were refused; and to try one macro without a server.
+#include <CLI/CLI.hpp>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "plugins/host_table.h"
+#include "plugins/invoke.h"
+#include "plugins/loader.h"
+
+namespace vitrine::cli {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out.empty() ? "-" : out;
+}
+
+Poco::JSON::Array::Ptr to_json(const std::vector<std::string>& items) {
+  Poco::JSON::Array::Ptr a = new Poco::JSON::Array;
+  for (const auto& s : items) a->add(s);
+  return a;
+}
+
+void print_text(const plugins::LoadReport& report) {
+  for (const auto& p : report.loaded) {
+    const auto& m = p.manifest;
+    std::vector<std::string> macros, egress;
+    for (const auto& macro : m.macros) macros.push_back(macro.key);
+    for (const auto& e : m.egress) {
+      egress.push_back(e.text + (e.customer_managed ? " (customer-managed)" : ""));
+    }
+    std::cout << "loaded  " << m.id << " " << m.version << "  abi " << m.abi.major << "."
+              << m.abi.minor << "  " << p.library.string() << "\n"
+              << "        macros: " << join(macros) << "\n"
+              << "        scopes: " << join(m.scopes) << "\n"
+              << "        egress: " << join(egress) << "\n";
+  }
+  for (const auto& d : report.diagnostics) std::cerr << d << "\n";
+  for (const auto& r : report.refused) std::cout << "refused " << plugins::format(r) << "\n";
+  std::cout << report.loaded.size() << " loaded, " << report.refused.size() << " refused\n";
+}
+
+void print_json(const plugins::LoadReport& report) {
+  Poco::JSON::Object root(Poco::JSON_PRESERVE_KEY_ORDER);
+  Poco::JSON::Array::Ptr loaded = new Poco::JSON::Array;
+  for (const auto& p : report.loaded) {
+    const auto& m = p.manifest;
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    std::vector<std::string> macros, egress;
+    for (const auto& macro : m.macros) macros.push_back(macro.key);
+    for (const auto& e : m.egress) egress.push_back(e.text);
+    o->set("id", m.id);
+    o->set("version", m.version);
+    o->set("abi", std::to_string(m.abi.major) + "." + std::to_string(m.abi.minor));
+    o->set("library", p.library.string());
+    o->set("macros", to_json(macros));
+    o->set("scopes", to_json(m.scopes));
+    o->set("egress", to_json(egress));
+    loaded->add(o);
+  }
+  Poco::JSON::Array::Ptr refused = new Poco::JSON::Array;
+  for (const auto& r : report.refused) {
+    Poco::JSON::Object::Ptr o = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    o->set("plugin", r.plugin);
+    o->set("path", r.path.string());
+    o->set("rule", r.rule);
+    o->set("message", r.message);
+    refused->add(o);
+  }
+  root.set("loaded", loaded);
+  root.set("refused", refused);
+  root.set("diagnostics", to_json(report.diagnostics));
+  root.stringify(std::cout, 2);
+  std::cout << "\n";
+}
+
+}  // namespace
+
+void add_plugins_commands(CLI::App& app, int& exit_code) {
+  auto* group = app.add_subcommand("plugins", "Inspect and try renderer plugins");
+  group->require_subcommand(1);
+
+  struct ListOptions {
+    std::string dir;
+    std::string format = "text";
+  };
+  auto list_opts = std::make_shared<ListOptions>();
+  auto* list = group->add_subcommand(
+      "list", "Load every plugin in a directory and show its macros, scopes and egress; exit 1 if "
+              "any is refused");
+  list->add_option("--plugins-dir", list_opts->dir, "Directory of manifests and libraries")
+      ->required();
+  list->add_option("--format", list_opts->format, "text or json")
+      ->check(CLI::IsMember({"text", "json"}));
+  list->callback([list_opts, &exit_code] {
+    plugins::HostTable host;
+    auto report = plugins::load_plugins_dir(list_opts->dir, host.abi());
+    if (list_opts->format == "json") {
+      print_json(report);
+    } else {
+      print_text(report);
+    }
+    bool dir_error = !report.refused.empty() && report.refused[0].rule == "plugins-dir-unreadable";
+    exit_code = dir_error ? 2 : (report.refused.empty() ? 0 : 1);
+  });
+
+  struct RenderOptions {
+    std::string dir;
+    std::string macro;
+    std::vector<std::string> params;
+    std::string space = "demo";
+    std::string theme = "light";
+  };
+  auto render_opts = std::make_shared<RenderOptions>();
+  auto* render = group->add_subcommand(
+      "render", "Render one macro with no server and print its HTML (plugins that fetch need the "
+                "server's capabilities)");
+  render->add_option("--plugins-dir", render_opts->dir, "Directory of manifests and libraries")
+      ->required();
+  render->add_option("--param", render_opts->params, "Parameter as NAME=VALUE (repeatable)");
+  render->add_option("--space", render_opts->space, "Space key passed to the plugin");
+  render->add_option("--theme", render_opts->theme, "light or dark")
+      ->check(CLI::IsMember({"light", "dark"}));
+  render->add_option("macro", render_opts->macro, "Macro key, e.g. hello")->required();
+  render->callback([render_opts, &exit_code] {
+    plugins::RenderInput in;
+    in.macro_key = render_opts->macro;
+    in.space_key = render_opts->space;
+    in.page_id = "cli";
+    in.theme = render_opts->theme;
+    for (const auto& kv : render_opts->params) {
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        std::cerr << "error: --param '" << kv << "' must be NAME=VALUE\n";
+        exit_code = 2;
+        return;
+      }
+      in.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    plugins::HostTable host;
+    auto report = plugins::load_plugins_dir(render_opts->dir, host.abi());
+    for (const auto& r : report.refused) std::cerr << "refused " << plugins::format(r) << "\n";
+    for (const auto& p : report.loaded) {
+      for (const auto& m : p.manifest.macros) {
+        if (m.key != in.macro_key) continue;
+        auto out = plugins::render_macro(p, in);
+        if (out.status != VITRINE_OK) {
+          std::cerr << "error: macro '" << in.macro_key << "': " << out.error
+                    << (out.rule.empty() ? "" : " [" + out.rule + "]") << "\n";
+          exit_code = 1;
+          return;
+        }
+        std::cout << out.html << "\n";
+        exit_code = 0;
+        return;
+      }
+    }
+    std::cerr << "error: no loaded plugin provides macro '" << in.macro_key
+              << "'; run 'vitrine plugins list --plugins-dir " << render_opts->dir << "'\n";
+    exit_code = 1;
+  });
+}
+
+}  // namespace vitrine::cli

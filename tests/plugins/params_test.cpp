@@ -1,0 +1,93 @@
+// ABI-12: parameters are bound to their declared types before render().
+#include <gtest/gtest.h>
+
+#include "plugins/params.h"
+
+using namespace vitrine::plugins;
+using vitrine::manifest::ParamType;
+
+namespace {
+
+vitrine::manifest::Macro macro() {
+  vitrine::manifest::Macro m;
+  m.key = "alert-list";
+  auto add = [&](std::string name, ParamType t) -> vitrine::manifest::Parameter& {
+    m.parameters.push_back({});
+    m.parameters.back().name = std::move(name);
+    m.parameters.back().type = t;
+    return m.parameters.back();
+  };
+  add("max", ParamType::integer).min = 1;
+  m.parameters.back().max = 50;
+  add("state", ParamType::enumeration).values = {"firing", "pending"};
+  add("states", ParamType::enum_list).values = {"firing", "pending"};
+  add("title", ParamType::string).max_length = 5;
+  m.parameters.back().pattern = "[a-z]+";
+  add("uid", ParamType::uid).required = true;
+  add("from", ParamType::time);
+  add("every", ParamType::duration);
+  add("compact", ParamType::boolean);
+  return m;
+}
+
+std::string rule_for(std::map<std::string, std::string> raw) {
+  if (!raw.count("uid")) raw["uid"] = "abc-123";
+  BoundParams out;
+  auto err = bind_params(macro(), raw, 1'000'000'000'000, out);
+  return err ? err->rule : "ok";
+}
+
+}  // namespace
+
+TEST(ABI_12_TypedParams, TableOfBindings) {
+  struct Row {
+    std::map<std::string, std::string> raw;
+    std::string rule;
+  } rows[] = {
+      {{}, "ok"},
+      {{{"max", "50"}}, "ok"},
+      {{{"max", "51"}}, "param-range"},
+      {{{"max", "0"}}, "param-range"},
+      {{{"max", "1e3"}}, "param-type"},
+      {{{"max", ""}}, "param-type"},
+      {{{"state", "firing"}}, "ok"},
+      {{{"state", "Firing"}}, "param-enum"},
+      {{{"states", "firing,pending"}}, "ok"},
+      {{{"states", "firing,nodata"}}, "param-enum"},
+      {{{"title", "abcde"}}, "ok"},
+      {{{"title", "abcdef"}}, "param-range"},
+      {{{"title", "ab1"}}, "param-pattern"},
+      {{{"uid", "a/b"}}, "param-type"},
+      {{{"uid", std::string(41, 'a')}}, "param-type"},
+      {{{"from", "now-7d"}}, "ok"},
+      {{{"from", "2026-11-29T10:00:00Z"}}, "ok"},
+      {{{"from", "2026-11-29T10:00:00+01:00"}}, "param-type"},
+      {{{"from", "yesterday"}}, "param-type"},
+      {{{"every", "5m"}}, "ok"},
+      {{{"every", "5 minutes"}}, "param-type"},
+      {{{"compact", "true"}}, "ok"},
+      {{{"compact", "yes"}}, "param-type"},
+      {{{"colour", "red"}}, "param-unknown"},
+      {{{"title", std::string("a\0b", 3)}}, "param-type"},
+  };
+  for (const auto& row : rows) {
+    std::string label;
+    for (const auto& [k, v] : row.raw) label += k + "=" + v + " ";
+    EXPECT_EQ(rule_for(row.raw), row.rule) << label;
+  }
+}
+
+TEST(ABI_12_TypedParams, MissingRequiredParameter) {
+  BoundParams out;
+  auto err = bind_params(macro(), {}, 0, out);
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->rule, "param-required");
+  EXPECT_EQ(err->param, "uid");
+}
+
+TEST(ABI_12_TypedParams, TimesResolveAgainstNow) {
+  EXPECT_EQ(parse_time_ms("now-1h", 10'000'000), 10'000'000 - 3'600'000);
+  EXPECT_EQ(parse_time_ms("1970-01-01T00:01:00Z", 0), 60'000);
+  EXPECT_EQ(parse_duration_ms("2w"), 2 * 604'800'000LL);
+  EXPECT_FALSE(parse_duration_ms("-5m"));
+}
