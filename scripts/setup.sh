@@ -7,7 +7,7 @@ packages=(
   libpoco-dev libyaml-cpp-dev libssl-dev openssl
   libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpsl-dev libcli11-dev
+  libpsl-dev libcli11-dev zlib1g-dev
   python3 python3-jsonschema
 )
 missing=()
