@@ -1,9 +1,10 @@
 // `vitrine plugins list` and `vitrine plugins render`: what a platform admin
 // runs to see which plugins would load, with what permissions, and why any
 // were refused; and to try one macro without a server.
-#include <CLI/CLI.hpp>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -91,8 +92,9 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
   };
   auto list_opts = std::make_shared<ListOptions>();
   auto* list = group->add_subcommand(
-      "list", "Load every plugin in a directory and show its macros, scopes and egress; exit 1 if "
-              "any is refused");
+      "list",
+      "Load every plugin in a directory and show its macros, scopes and egress; exit 1 if "
+      "any is refused");
   list->add_option("--plugins-dir", list_opts->dir, "Directory of manifests and libraries")
       ->required();
   list->add_option("--format", list_opts->format, "text or json")
@@ -118,8 +120,9 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
   };
   auto render_opts = std::make_shared<RenderOptions>();
   auto* render = group->add_subcommand(
-      "render", "Render one macro with no server and print its HTML (plugins that fetch need the "
-                "server's capabilities)");
+      "render",
+      "Render one macro with no server and print its HTML (plugins that fetch need the "
+      "server's capabilities)");
   render->add_option("--plugins-dir", render_opts->dir, "Directory of manifests and libraries")
       ->required();
   render->add_option("--param", render_opts->params, "Parameter as NAME=VALUE (repeatable)");

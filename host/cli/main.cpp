@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_manifest_commands(app, exit_code);
   vitrine::cli::add_plugins_commands(app, exit_code);
   vitrine::cli::add_egress_commands(app, exit_code);
+  vitrine::cli::add_license_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

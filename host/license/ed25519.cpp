@@ -43,8 +43,8 @@ std::string ed25519_sign(std::string_view private_key, std::string_view message)
   if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return {};
   std::string sig(64, '\0');
   size_t len = sig.size();
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len,
-                     bytes(message), message.size()) != 1) {
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(sig.data()), &len, bytes(message),
+                     message.size()) != 1) {
     return {};
   }
   sig.resize(len);
@@ -62,8 +62,8 @@ bool ed25519_generate(std::string& private_key, std::string& public_key) {
   size_t priv_len = 32, pub_len = 32;
   private_key.assign(32, '\0');
   public_key.assign(32, '\0');
-  return EVP_PKEY_get_raw_private_key(key.get(), reinterpret_cast<unsigned char*>(private_key.data()),
-                                      &priv_len) == 1 &&
+  return EVP_PKEY_get_raw_private_key(
+             key.get(), reinterpret_cast<unsigned char*>(private_key.data()), &priv_len) == 1 &&
          EVP_PKEY_get_raw_public_key(key.get(), reinterpret_cast<unsigned char*>(public_key.data()),
                                      &pub_len) == 1;
 }

@@ -88,12 +88,11 @@ EnvelopeResult parse_envelope(std::string_view text) {
     return fail("license-format", "unknown license format; expected \"" + std::string(kFormat) +
                                       "\" (is this a license for another product?)");
   }
-  if (!str("alg", r.envelope.alg) || !str("kid", r.envelope.kid) ||
-      !str("payload", payload_b64) || !str("sig", sig_b64)) {
+  if (!str("alg", r.envelope.alg) || !str("kid", r.envelope.kid) || !str("payload", payload_b64) ||
+      !str("sig", sig_b64)) {
     return fail("license-format", "the license envelope lacks alg, kid, payload or sig");
   }
-  if (!b64_decode(payload_b64, r.envelope.payload) ||
-      !b64_decode(sig_b64, r.envelope.signature)) {
+  if (!b64_decode(payload_b64, r.envelope.payload) || !b64_decode(sig_b64, r.envelope.signature)) {
     return fail("license-format", "payload or sig is not valid base64");
   }
   r.ok = true;

@@ -33,8 +33,8 @@ GateDecision LicenseGate::check(const std::string& space, const std::string& fea
                                      : "the configured license was refused: " + load_error_;
     } else if (now >= license_->expires) {
       // A long-running host must stop granting at expiry, not at restart.
-      d.reason = "license " + license_->license_id + " expired at " +
-                 format_rfc3339(license_->expires);
+      d.reason =
+          "license " + license_->license_id + " expired at " + format_rfc3339(license_->expires);
     } else if (!license_->has_feature(feature)) {
       d.reason = "license " + license_->license_id + " does not include feature '" + feature + "'";
     } else {

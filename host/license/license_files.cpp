@@ -81,8 +81,7 @@ std::vector<TrustedKey> trusted_keys(const fs::path& data_dir, bool dev_mode) {
   return keys;
 }
 
-LoadResult verify_file(const fs::path& file, const fs::path& data_dir, bool dev_mode,
-                       int64_t now) {
+LoadResult verify_file(const fs::path& file, const fs::path& data_dir, bool dev_mode, int64_t now) {
   LoadResult r;
   std::string text;
   std::error_code ec;
@@ -120,7 +119,8 @@ LoadResult verify_file(const fs::path& file, const fs::path& data_dir, bool dev_
 LoadResult load_installed(const fs::path& data_dir, bool dev_mode, int64_t now) {
   std::error_code ec;
   fs::path file = data_dir / "license.json";
-  if (dev_mode && fs::exists(data_dir / "dev-license.json", ec)) file = data_dir / "dev-license.json";
+  if (dev_mode && fs::exists(data_dir / "dev-license.json", ec))
+    file = data_dir / "dev-license.json";
   if (!fs::exists(file, ec)) {
     LoadResult r;
     r.rule = "license-none";

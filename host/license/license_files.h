@@ -41,7 +41,7 @@ LoadResult install(const std::filesystem::path& file, const std::filesystem::pat
 // Creates (or reuses) the development key and writes dev-license.json for
 // `features`, valid for `days`. Returns an error text, or empty on success.
 std::string write_dev_license(const std::filesystem::path& data_dir,
-                              const std::vector<std::string>& features,
-                              const std::string& licensee, int days, int64_t now);
+                              const std::vector<std::string>& features, const std::string& licensee,
+                              int days, int64_t now);
 
 }  // namespace vitrine::license

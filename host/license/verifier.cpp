@@ -29,9 +29,9 @@ const std::set<std::string, std::less<>> kAllowedAlgorithms = {"ed25519"};
 
 // The payload's closed schema: unknown fields are refused so that a field a
 // newer issuer adds (say, a restriction) is never silently ignored.
-const std::set<std::string, std::less<>> kPayloadFields = {
-    "licensee", "license_id", "product", "features", "max_spaces",
-    "issued",   "not_before", "expires"};
+const std::set<std::string, std::less<>> kPayloadFields = {"licensee",   "license_id", "product",
+                                                           "features",   "max_spaces", "issued",
+                                                           "not_before", "expires"};
 
 }  // namespace
 
@@ -149,8 +149,7 @@ VerifyResult verify_license(std::string_view text, const VerifyOptions& opt) {
   }
   if (!time_field("issued", l.issued) || !time_field("not_before", l.not_before) ||
       !time_field("expires", l.expires)) {
-    return fail("license-payload",
-                "issued, not_before and expires must be RFC 3339 UTC times");
+    return fail("license-payload", "issued, not_before and expires must be RFC 3339 UTC times");
   }
   if (p->has("max_spaces")) {
     try {
@@ -174,18 +173,17 @@ VerifyResult verify_license(std::string_view text, const VerifyOptions& opt) {
   l.key_id = e.kid;
   l.dev = key->dev;
   if (l.product != opt.product) {
-    return fail("license-product", "license is for product '" + l.product + "', not '" +
-                                       opt.product + "'");
+    return fail("license-product",
+                "license is for product '" + l.product + "', not '" + opt.product + "'");
   }
   if (opt.now < l.not_before) {
-    return fail("license-not-yet-valid",
-                "license is valid from " + format_rfc3339(l.not_before) + "; it is now " +
-                    format_rfc3339(opt.now) + " (check the system clock)");
+    return fail("license-not-yet-valid", "license is valid from " + format_rfc3339(l.not_before) +
+                                             "; it is now " + format_rfc3339(opt.now) +
+                                             " (check the system clock)");
   }
   if (opt.now >= l.expires) {
     return fail("license-expired", "license " + l.license_id + " expired at " +
-                                       format_rfc3339(l.expires) +
-                                       "; install a renewed license");
+                                       format_rfc3339(l.expires) + "; install a renewed license");
   }
   r.ok = true;
   return r;

@@ -15,8 +15,8 @@ class HostTable {
  public:
   // `abi` is what the host declares to plugins; only tests pass another
   // version, to exercise negotiation against a newer host.
-  explicit HostTable(vitrine_version abi = {VITRINE_ABI_MAJOR, VITRINE_ABI_MINOR,
-                                            VITRINE_ABI_PATCH, 0});
+  explicit HostTable(vitrine_version abi = {VITRINE_ABI_MAJOR, VITRINE_ABI_MINOR, VITRINE_ABI_PATCH,
+                                            0});
   HostTable(const HostTable&) = delete;
   HostTable& operator=(const HostTable&) = delete;
 

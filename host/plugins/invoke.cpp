@@ -49,8 +49,8 @@ int64_t unix_ms_now() {
 
 const char* status_name(vitrine_status status) {
   static const char* const kNames[VITRINE_STATUS_COUNT] = {
-      "ok",          "invalid",  "denied",       "not-found", "unavailable",
-      "timeout",     "too-large", "not-licensed", "upstream",  "internal"};
+      "ok",      "invalid",   "denied",       "not-found", "unavailable",
+      "timeout", "too-large", "not-licensed", "upstream",  "internal"};
   return status >= 0 && status < VITRINE_STATUS_COUNT ? kNames[status] : "unknown-status";
 }
 
@@ -128,8 +128,8 @@ RenderOutput render_macro(const LoadedPlugin& plugin, const RenderInput& in) {
     out.status = VITRINE_E_INTERNAL;
   }
   if (out.status != VITRINE_OK && out.error.empty()) {
-    out.error = std::string("plugin failed with status ") + status_name(out.status) +
-                " and gave no reason";
+    out.error =
+        std::string("plugin failed with status ") + status_name(out.status) + " and gave no reason";
   }
   return out;
 }

@@ -29,8 +29,8 @@ struct RenderInput {
 struct RenderOutput {
   vitrine_status status = VITRINE_E_INTERNAL;
   std::string html;
-  std::string error;     // the plugin's reason, or the host's (parameter errors)
-  std::string rule;      // set when the host refused before calling the plugin
+  std::string error;  // the plugin's reason, or the host's (parameter errors)
+  std::string rule;   // set when the host refused before calling the plugin
   uint32_t cache_ttl_s = 0;
   bool html_truncated = false;
 };

@@ -97,11 +97,10 @@ bool load_plugin(const manifest::Manifest& m, const vitrine_host* host, LoadedPl
   const vitrine_plugin* instance = nullptr;
   vitrine_status st = entry.create(host, &instance, &reason.sink);
   if (st != VITRINE_OK || instance == nullptr) {
-    return refuse("create-failed",
-                  "create() failed with status " + std::to_string(st) +
-                      (reason.text.empty() ? std::string(" and gave no reason")
-                                           : ": " + reason.text) +
-                      "; see the plugin's documentation for what it needs");
+    return refuse("create-failed", "create() failed with status " + std::to_string(st) +
+                                       (reason.text.empty() ? std::string(" and gave no reason")
+                                                            : ": " + reason.text) +
+                                       "; see the plugin's documentation for what it needs");
   }
   if (instance->struct_size < sizeof(vitrine_plugin) || instance->render == nullptr) {
     return refuse("instance-invalid",

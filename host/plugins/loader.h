@@ -32,8 +32,8 @@ struct LoadReport {
 
 // Loads one plugin whose manifest has already been checked.
 // On refusal returns false and fills `refusal`.
-bool load_plugin(const manifest::Manifest& manifest, const vitrine_host* host,
-                 LoadedPlugin& out, Refusal& refusal);
+bool load_plugin(const manifest::Manifest& manifest, const vitrine_host* host, LoadedPlugin& out,
+                 Refusal& refusal);
 
 // Loads every manifest in `dir` (sorted by file name, so conflicts resolve
 // the same way on every start). A macro key already taken by an earlier

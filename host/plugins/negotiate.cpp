@@ -24,8 +24,7 @@ std::string bounded(const char* s) {
 
 std::optional<Refusal> check_entry(const vitrine_plugin_entry& entry, size_t symbol_size,
                                    const manifest::Manifest& m,
-                                   const std::filesystem::path& library,
-                                   vitrine_version host_abi) {
+                                   const std::filesystem::path& library, vitrine_version host_abi) {
   const std::string host_text = version_text(host_abi.major, host_abi.minor);
   auto refuse = [&](std::string rule, std::string message) {
     return Refusal{m.id, library, std::move(rule), std::move(message)};
@@ -83,10 +82,10 @@ std::optional<Refusal> check_entry(const vitrine_plugin_entry& entry, size_t sym
                       "; ship the manifest that belongs to this library");
   }
   if (entry.abi.major != m.abi.major || entry.abi.minor != m.abi.minor) {
-    return refuse("manifest-abi-mismatch",
-                  "library was built for ABI " + plugin_abi + " but the manifest declares abi " +
-                      version_text(m.abi.major, m.abi.minor) + "; set plugin.abi to \"" +
-                      plugin_abi + "\"");
+    return refuse("manifest-abi-mismatch", "library was built for ABI " + plugin_abi +
+                                               " but the manifest declares abi " +
+                                               version_text(m.abi.major, m.abi.minor) +
+                                               "; set plugin.abi to \"" + plugin_abi + "\"");
   }
   std::vector<std::string> lib_keys;
   for (const char* const* k = entry.macro_keys; k != nullptr && *k != nullptr; ++k) {

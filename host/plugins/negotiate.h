@@ -21,7 +21,6 @@ inline constexpr size_t kMinEntrySize = sizeof(vitrine_plugin_entry);
 // `host_abi` is the version the host table declares (ABI-1).
 std::optional<Refusal> check_entry(const vitrine_plugin_entry& entry, size_t symbol_size,
                                    const manifest::Manifest& manifest,
-                                   const std::filesystem::path& library,
-                                   vitrine_version host_abi);
+                                   const std::filesystem::path& library, vitrine_version host_abi);
 
 }  // namespace vitrine::plugins

@@ -26,7 +26,8 @@ std::vector<std::string> split_list(const std::string& s) {
   size_t start = 0;
   while (start <= s.size()) {
     size_t comma = s.find(',', start);
-    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     auto b = item.find_first_not_of(' ');
     auto e = item.find_last_not_of(' ');
     if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
@@ -54,12 +55,18 @@ std::optional<int64_t> parse_duration_ms(std::string_view text) {
   auto n = parse_int(text.substr(0, text.size() - 1));
   if (!n || *n < 0 || *n > 100000) return std::nullopt;
   switch (text.back()) {
-    case 's': return *n * 1000;
-    case 'm': return *n * 60'000;
-    case 'h': return *n * 3'600'000;
-    case 'd': return *n * 86'400'000;
-    case 'w': return *n * 604'800'000;
-    default: return std::nullopt;
+    case 's':
+      return *n * 1000;
+    case 'm':
+      return *n * 60'000;
+    case 'h':
+      return *n * 3'600'000;
+    case 'd':
+      return *n * 86'400'000;
+    case 'w':
+      return *n * 604'800'000;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -102,8 +109,8 @@ const vitrine_param* BoundParams::find(std::string_view name) const {
 }
 
 std::optional<ParamError> bind_params(const manifest::Macro& macro,
-                                      const std::map<std::string, std::string>& raw,
-                                      int64_t now_ms, BoundParams& out) {
+                                      const std::map<std::string, std::string>& raw, int64_t now_ms,
+                                      BoundParams& out) {
   using manifest::ParamType;
   for (const auto& [name, value] : raw) {
     bool known = false;
@@ -111,10 +118,10 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
     if (!known) {
       std::vector<std::string> names;
       for (const auto& p : macro.parameters) names.push_back(p.name);
-      return ParamError{name, "param-unknown",
-                        "macro '" + macro.key + "' has no parameter '" + name + "'" +
-                            (names.empty() ? "; it takes none"
-                                           : "; it takes " + quoted_list(names))};
+      return ParamError{
+          name, "param-unknown",
+          "macro '" + macro.key + "' has no parameter '" + name + "'" +
+              (names.empty() ? "; it takes none" : "; it takes " + quoted_list(names))};
     }
   }
   for (const auto& decl : macro.parameters) {
@@ -166,8 +173,7 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
         if (!v) return fail("param-type", "is not a whole number");
         if ((decl.min && *v < *decl.min) || (decl.max && *v > *decl.max)) {
           return fail("param-range", "must be between " +
-                                         (decl.min ? std::to_string(*decl.min) : "-inf") +
-                                         " and " +
+                                         (decl.min ? std::to_string(*decl.min) : "-inf") + " and " +
                                          (decl.max ? std::to_string(*decl.max) : "inf"));
         }
         p.int_value = *v;
@@ -189,8 +195,8 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
         std::vector<vitrine_str> items;
         for (const auto& item : split_list(text)) {
           if (std::find(decl.values.begin(), decl.values.end(), item) == decl.values.end()) {
-            return fail("param-enum", "item '" + item + "' must be one of " +
-                                          quoted_list(decl.values));
+            return fail("param-enum",
+                        "item '" + item + "' must be one of " + quoted_list(decl.values));
           }
           items.push_back(out.keep(item));
         }
@@ -210,8 +216,7 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
         p.type = VITRINE_PARAM_TIME;
         auto ms = parse_time_ms(text, now_ms);
         if (!ms) {
-          return fail("param-type",
-                      "is not a time; write now, now-7d, or 2026-11-29T10:00:00Z");
+          return fail("param-type", "is not a time; write now, now-7d, or 2026-11-29T10:00:00Z");
         }
         p.int_value = *ms;
         break;

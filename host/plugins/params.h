@@ -37,8 +37,8 @@ class BoundParams {
 
  private:
   friend std::optional<ParamError> bind_params(const manifest::Macro&,
-                                               const std::map<std::string, std::string>&,
-                                               int64_t, BoundParams&);
+                                               const std::map<std::string, std::string>&, int64_t,
+                                               BoundParams&);
   vitrine_str keep(std::string s);
   std::deque<std::string> text_;
   std::deque<std::vector<vitrine_str>> lists_;
@@ -48,8 +48,8 @@ class BoundParams {
 // `raw` maps parameter names to their text; an enum_list is comma-separated.
 // `now_ms` resolves relative times. Returns the first error, or nullopt.
 std::optional<ParamError> bind_params(const manifest::Macro& macro,
-                                      const std::map<std::string, std::string>& raw,
-                                      int64_t now_ms, BoundParams& out);
+                                      const std::map<std::string, std::string>& raw, int64_t now_ms,
+                                      BoundParams& out);
 
 // "30s", "5m", "2h", "7d", "1w" -> milliseconds. nullopt when malformed.
 std::optional<int64_t> parse_duration_ms(std::string_view text);

@@ -9,10 +9,10 @@
 namespace vitrine::plugins {
 
 struct Refusal {
-  std::string plugin;           // plugin id, or the manifest file stem when unknown
-  std::filesystem::path path;   // the library (or manifest) that was refused
-  std::string rule;             // e.g. "abi-minor-too-new"
-  std::string message;          // what happened and what to do
+  std::string plugin;          // plugin id, or the manifest file stem when unknown
+  std::filesystem::path path;  // the library (or manifest) that was refused
+  std::string rule;            // e.g. "abi-minor-too-new"
+  std::string message;         // what happened and what to do
 };
 
 // "plugin 'x' (PATH): MESSAGE [rule]"

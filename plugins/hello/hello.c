@@ -13,12 +13,23 @@ static void write_escaped(vitrine_sink* sink, vitrine_str text) {
   for (size_t i = 0; i < text.len; ++i) {
     const char* rep = NULL;
     switch (text.ptr[i]) {
-      case '&': rep = "&amp;"; break;
-      case '<': rep = "&lt;"; break;
-      case '>': rep = "&gt;"; break;
-      case '"': rep = "&quot;"; break;
-      case '\'': rep = "&#39;"; break;
-      default: continue;
+      case '&':
+        rep = "&amp;";
+        break;
+      case '<':
+        rep = "&lt;";
+        break;
+      case '>':
+        rep = "&gt;";
+        break;
+      case '"':
+        rep = "&quot;";
+        break;
+      case '\'':
+        rep = "&#39;";
+        break;
+      default:
+        continue;
     }
     sink->write(sink, text.ptr + start, i - start);
     vitrine_sink_puts(sink, rep);
@@ -28,8 +39,7 @@ static void write_escaped(vitrine_sink* sink, vitrine_str text) {
 }
 
 static vitrine_status hello_render(const vitrine_plugin* self, vitrine_call* call,
-                                   const vitrine_render_request* req,
-                                   vitrine_render_result* res) {
+                                   const vitrine_render_request* req, vitrine_render_result* res) {
   (void)call;
   const vitrine_log_v1* log = (const vitrine_log_v1*)self->plugin_data;
   /* The host has validated every parameter against manifests/hello.yml, so

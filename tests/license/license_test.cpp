@@ -1,8 +1,7 @@
 // Licensing: every way a license file can be wrong is refused with its rule.
+#include <Poco/JSON/Object.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <Poco/JSON/Object.h>
 
 #include <filesystem>
 #include <sstream>
@@ -141,8 +140,8 @@ TEST(LicenseVerify, UnknownPayloadFieldIsRefused) {
 TEST(LicenseVerify, GarbageIsAFormatError) {
   Signer s;
   for (std::string bad : {std::string(""), std::string("not json"), std::string("{}"),
-                          std::string(R"({"format":"vitrine-license/1"})"),
-                          std::string(70000, 'a'), std::string("\x00\x01\x02", 3)}) {
+                          std::string(R"({"format":"vitrine-license/1"})"), std::string(70000, 'a'),
+                          std::string("\x00\x01\x02", 3)}) {
     EXPECT_EQ(rule_of(bad, options(s)), "license-format");
   }
 }

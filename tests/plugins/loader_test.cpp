@@ -1,5 +1,7 @@
 // The negotiation matrix through the real loader (dlopen of real libraries
 // built from matrix_plugin.c). Failure paths first, as the ABI rules demand.
+#include "plugins/loader.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +9,6 @@
 
 #include "plugins/host_table.h"
 #include "plugins/invoke.h"
-#include "plugins/loader.h"
 
 namespace fs = std::filesystem;
 using namespace vitrine::plugins;
@@ -15,8 +16,8 @@ using ::testing::HasSubstr;
 
 namespace {
 
-LoadReport load_row(const std::string& dir, vitrine_version host_abi = {VITRINE_ABI_MAJOR,
-                                                                        VITRINE_ABI_MINOR, 0, 0}) {
+LoadReport load_row(const std::string& dir,
+                    vitrine_version host_abi = {VITRINE_ABI_MAJOR, VITRINE_ABI_MINOR, 0, 0}) {
   static std::vector<std::unique_ptr<HostTable>> hosts;  // plugins keep the host pointer
   hosts.push_back(std::make_unique<HostTable>(host_abi));
   return load_plugins_dir(fs::path(MATRIX_DIR) / dir, hosts.back()->abi());
@@ -143,7 +144,7 @@ TEST(ABI_12_TypedParams, RenderReceivesBoundTypedParameters) {
   in.params = {{"label", "hi"}, {"window", "5m"}, {"states", "firing, pending"}};
   auto out = render_macro(r.loaded[0], in);
   ASSERT_EQ(out.status, VITRINE_OK) << out.error;
-  EXPECT_THAT(out.html, HasSubstr("count=3/3"));         // default applied
+  EXPECT_THAT(out.html, HasSubstr("count=3/3"));  // default applied
   EXPECT_THAT(out.html, HasSubstr("label=hi/0"));
   EXPECT_THAT(out.html, HasSubstr("window=5m/300000"));  // duration in ms
   EXPECT_THAT(out.html, HasSubstr("compact=false/0"));

@@ -2,7 +2,8 @@
  * One test-plugin source, built once per row of the negotiation matrix with
  * different defines (see CMakeLists.txt). Each define breaks exactly one
  * thing the loader must refuse, or exercises one render outcome.
- *   MATRIX_ID, MATRIX_MACRO        identity the entry reports
+ *   MATRIX_ID, MATRIX_MACRO        identity in the manifest (and the entry)
+ *   MATRIX_ENTRY_ID/_MACRO         an entry identity that differs from it
  *   MATRIX_VERSION                 plugin version string
  *   MATRIX_ABI_MAJOR/MINOR         ABI the entry claims
  *   MATRIX_NO_ENTRY                export the entry under another name
@@ -16,6 +17,15 @@
 #include <vitrine/capabilities.h>
 #include <vitrine/plugin.h>
 
+/* Some rows export no working entry, leaving these unreferenced. */
+#define MATRIX_MAYBE_UNUSED __attribute__((unused))
+
+#ifndef MATRIX_ENTRY_ID
+#define MATRIX_ENTRY_ID MATRIX_ID
+#endif
+#ifndef MATRIX_ENTRY_MACRO
+#define MATRIX_ENTRY_MACRO MATRIX_MACRO
+#endif
 #ifndef MATRIX_VERSION
 #define MATRIX_VERSION "1.0.0"
 #endif
@@ -27,8 +37,7 @@
 #endif
 
 static vitrine_status matrix_render(const vitrine_plugin* self, vitrine_call* call,
-                                    const vitrine_render_request* req,
-                                    vitrine_render_result* res) {
+                                    const vitrine_render_request* req, vitrine_render_result* res) {
   (void)self;
   (void)call;
 #if defined(MATRIX_BAD_STATUS)
@@ -73,10 +82,12 @@ static vitrine_status matrix_render(const vitrine_plugin* self, vitrine_call* ca
 #endif
 }
 
-static vitrine_plugin matrix_instance = {sizeof(vitrine_plugin), NULL, matrix_render, NULL};
+MATRIX_MAYBE_UNUSED static vitrine_plugin matrix_instance = {sizeof(vitrine_plugin), NULL,
+                                                             matrix_render, NULL};
 
-static vitrine_status matrix_create(const vitrine_host* host, const vitrine_plugin** out,
-                                    vitrine_sink* reason) {
+MATRIX_MAYBE_UNUSED static vitrine_status matrix_create(const vitrine_host* host,
+                                                        const vitrine_plugin** out,
+                                                        vitrine_sink* reason) {
   (void)host;
 #ifdef MATRIX_CREATE_FAILS
   (void)out;
@@ -89,14 +100,18 @@ static vitrine_status matrix_create(const vitrine_host* host, const vitrine_plug
 #endif
 }
 
-static const char* const matrix_macros[] = {MATRIX_MACRO, NULL};
+MATRIX_MAYBE_UNUSED static const char* const matrix_macros[] = {MATRIX_ENTRY_MACRO, NULL};
 
 #if defined(MATRIX_NO_ENTRY)
-VITRINE_EXPORT const vitrine_plugin_entry vitrine_entry_v0 = VITRINE_ENTRY_INIT(
-    MATRIX_ID, MATRIX_VERSION, matrix_macros, matrix_create);
+VITRINE_EXPORT const vitrine_plugin_entry vitrine_entry_v0 =
+    VITRINE_ENTRY_INIT(MATRIX_ENTRY_ID, MATRIX_VERSION, matrix_macros, matrix_create);
 #elif defined(MATRIX_SMALL_STRUCT)
 VITRINE_EXPORT const vitrine_plugin_entry vitrine_entry = {
-    8, {MATRIX_ABI_MAJOR, MATRIX_ABI_MINOR, 0, 0}, MATRIX_ID, MATRIX_VERSION, matrix_macros,
+    8,
+    {MATRIX_ABI_MAJOR, MATRIX_ABI_MINOR, 0, 0},
+    MATRIX_ENTRY_ID,
+    MATRIX_VERSION,
+    matrix_macros,
     matrix_create};
 #elif defined(MATRIX_TRUNCATED)
 /* Claims a full v1 entry but the exported object holds only its first two
@@ -111,7 +126,7 @@ VITRINE_EXPORT const struct truncated_entry vitrine_entry = {
 VITRINE_EXPORT const vitrine_plugin_entry vitrine_entry = {
     sizeof(vitrine_plugin_entry),
     {MATRIX_ABI_MAJOR, MATRIX_ABI_MINOR, 0, 0},
-    MATRIX_ID,
+    MATRIX_ENTRY_ID,
     MATRIX_VERSION,
     matrix_macros,
     matrix_create};

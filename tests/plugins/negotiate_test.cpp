@@ -1,8 +1,8 @@
 // check_entry() on hand-made entries: the rules the matrix cannot reach with
 // a real library (a NULL create, a symbol smaller than a uint32).
-#include <gtest/gtest.h>
-
 #include "plugins/negotiate.h"
+
+#include <gtest/gtest.h>
 
 using namespace vitrine::plugins;
 

@@ -1,7 +1,7 @@
 // ABI-12: parameters are bound to their declared types before render().
-#include <gtest/gtest.h>
-
 #include "plugins/params.h"
+
+#include <gtest/gtest.h>
 
 using namespace vitrine::plugins;
 using vitrine::manifest::ParamType;
