@@ -7,8 +7,8 @@ packages=(
   libpoco-dev libyaml-cpp-dev libssl-dev openssl
   libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libpsl-dev libcli11-dev zlib1g-dev
-  python3 python3-jsonschema
+  libpsl-dev libcli11-dev zlib1g-dev libgumbo-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+  python3 python3-jsonschema python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do
