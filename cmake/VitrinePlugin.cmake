@@ -10,9 +10,11 @@ function(vitrine_add_plugin target)
     message(FATAL_ERROR "vitrine_add_plugin(${target}): SOURCES is required")
   endif()
   add_library(${target} MODULE ${VP_SOURCES})
-  if(TARGET Vitrine::plugin_api)
-    target_link_libraries(${target} PRIVATE Vitrine::plugin_api)
+  if(NOT TARGET Vitrine::plugin_api)
+    message(FATAL_ERROR "vitrine_add_plugin(${target}): Vitrine::plugin_api is not defined; "
+                        "call find_package(Vitrine) first")
   endif()
+  target_link_libraries(${target} PRIVATE Vitrine::plugin_api)
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden

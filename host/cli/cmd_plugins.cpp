@@ -8,6 +8,8 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
+#include "plugins/capability_tables.h"
 #include "plugins/host_table.h"
 #include "plugins/invoke.h"
 #include "plugins/loader.h"
@@ -85,6 +87,7 @@ void print_json(const plugins::LoadReport& report) {
 void add_plugins_commands(CLI::App& app, int& exit_code) {
   auto* group = app.add_subcommand("plugins", "Inspect and try renderer plugins");
   group->require_subcommand(1);
+  add_plugin_admin_commands(*group, exit_code);
 
   struct ListOptions {
     std::string dir;
@@ -101,6 +104,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"text", "json"}));
   list->callback([list_opts, &exit_code] {
     plugins::HostTable host;
+    plugins::offer_standard_capabilities(host);
     auto report = plugins::load_plugins_dir(list_opts->dir, host.abi());
     if (list_opts->format == "json") {
       print_json(report);
@@ -146,6 +150,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
       in.params[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     plugins::HostTable host;
+    plugins::offer_standard_capabilities(host);
     auto report = plugins::load_plugins_dir(render_opts->dir, host.abi());
     for (const auto& r : report.refused) std::cerr << "refused " << plugins::format(r) << "\n";
     for (const auto& p : report.loaded) {

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "vitrine/plugin.h"
 #include "vitrine_version.h"
 
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_plugins_commands(app, exit_code);
   vitrine::cli::add_egress_commands(app, exit_code);
   vitrine::cli::add_license_commands(app, exit_code);
+  vitrine::cli::add_store_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -13,6 +13,7 @@
 
 namespace vitrine::plugins {
 struct LoadedPlugin;
+class CallServices;
 }
 
 struct vitrine_call {
@@ -21,6 +22,10 @@ struct vitrine_call {
   std::string page_id;
   std::string grafana_base_url;
   int64_t deadline_ms = 0;
+  // What the capabilities forward to; nullptr = none offered in this context.
+  vitrine::plugins::CallServices* services = nullptr;
+  // Opaque to this layer: the runtime's per-call state (the space's origins).
+  const void* host_context = nullptr;
 
   // Host-owned strings handed back to the plugin (response bodies, reasons,
   // asset URLs). They live until the render call ends (ABI-8), then go with

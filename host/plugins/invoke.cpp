@@ -66,7 +66,7 @@ RenderOutput render_macro(const LoadedPlugin& plugin, const RenderInput& in) {
     out.error = "plugin '" + plugin.manifest.id + "' has no macro '" + in.macro_key + "'";
     return out;
   }
-  const int64_t now = unix_ms_now();
+  const int64_t now = in.now_ms != 0 ? in.now_ms : unix_ms_now();
   BoundParams params;
   if (auto err = bind_params(*macro, in.params, now, params)) {
     out.status = VITRINE_E_INVALID;
@@ -89,7 +89,11 @@ RenderOutput render_macro(const LoadedPlugin& plugin, const RenderInput& in) {
   call.space_key = in.space_key;
   call.page_id = in.page_id;
   call.grafana_base_url = in.grafana_base_url;
-  call.deadline_ms = now + in.timeout_ms;
+  // The deadline is always wall-clock: a pinned now_ms only changes what the
+  // plugin is told the time is.
+  call.deadline_ms = unix_ms_now() + in.timeout_ms;
+  call.services = in.services;
+  call.host_context = in.host_context;
 
   vitrine_render_request req{};
   req.struct_size = sizeof(req);

@@ -88,9 +88,9 @@ TEST(Manifest, AlertListCarriesLicensingEgressAndEnumDefaults) {
   EXPECT_EQ(m.macros[1].license_feature, "alert-badges");
   const Parameter& states = m.macros[0].parameters[0];
   EXPECT_EQ(states.type, ParamType::enum_list);
-  EXPECT_EQ(states.values.size(), 5u);
+  EXPECT_EQ(states.values.size(), 6u);
   EXPECT_EQ(states.default_items,
-            (std::vector<std::string>{"firing", "pending", "nodata", "error"}));
+            (std::vector<std::string>{"firing", "pending", "recovering", "nodata", "error"}));
   const Parameter& max_items = m.macros[0].parameters[4];
   EXPECT_EQ(max_items.min, 1);
   EXPECT_EQ(max_items.max, 500);

@@ -1,0 +1,192 @@
+#include "store/admin_tokens.h"
+
+#include <openssl/crypto.h>
+
+#include "store/audit.h"
+#include "store/crypto/encoding.h"
+
+namespace vitrine::store {
+namespace {
+
+constexpr std::string_view kTokenPrefix = "vtr_";
+constexpr std::size_t kTokenSecretBytes = 32;
+
+enum class Needs { platform, space_admin, viewer };
+
+struct ActionRule {
+  Action action;
+  Needs needs;
+  bool space_scoped;
+};
+
+// The authorization table: one row per action.
+constexpr ActionRule kRules[] = {
+    {Action::space_list, Needs::platform, false},
+    {Action::space_create, Needs::platform, false},
+    {Action::space_delete, Needs::platform, true},
+    {Action::space_connect, Needs::platform, true},
+    {Action::space_show, Needs::viewer, true},
+    {Action::token_set, Needs::space_admin, true},
+    {Action::token_status, Needs::space_admin, true},
+    {Action::test_connection, Needs::space_admin, true},
+    {Action::plugin_approve, Needs::platform, false},
+    {Action::plugin_enable, Needs::space_admin, true},
+    {Action::cache_read, Needs::viewer, true},
+    {Action::asset_read, Needs::viewer, true},
+    {Action::audit_read, Needs::space_admin, true},
+    {Action::admin_tokens, Needs::platform, false},
+};
+
+const ActionRule& rule_for(Action a) {
+  for (const auto& r : kRules) {
+    if (r.action == a) return r;
+  }
+  return kRules[0];  // unreachable: every Action has a row (tested)
+}
+
+}  // namespace
+
+std::string_view to_string(Verdict v) {
+  switch (v) {
+    case Verdict::allow:
+      return "allow";
+    case Verdict::not_found:
+      return "not-found";
+    case Verdict::denied:
+      return "denied";
+    case Verdict::unauthenticated:
+      return "unauthenticated";
+  }
+  return "unauthenticated";
+}
+
+Result<Role> parse_role(std::string_view text) {
+  if (text == "platform-admin") return Role{Role::Kind::platform_admin, {}};
+  struct Prefix {
+    std::string_view prefix;
+    Role::Kind kind;
+  };
+  static constexpr Prefix kPrefixes[] = {{"space-admin:", Role::Kind::space_admin},
+                                         {"viewer:", Role::Kind::viewer}};
+  for (const auto& p : kPrefixes) {
+    if (text.substr(0, p.prefix.size()) == p.prefix) {
+      std::string space(text.substr(p.prefix.size()));
+      if (!valid_space_key(space)) break;
+      return Role{p.kind, space};
+    }
+  }
+  return make_error(Errc::invalid, "role '" + std::string(text.substr(0, 80)) +
+                                       "' is invalid; use platform-admin, space-admin:SPACE or "
+                                       "viewer:SPACE");
+}
+
+std::string to_string(const Role& role) {
+  switch (role.kind) {
+    case Role::Kind::platform_admin:
+      return "platform-admin";
+    case Role::Kind::space_admin:
+      return "space-admin:" + role.space;
+    case Role::Kind::viewer:
+      return "viewer:" + role.space;
+  }
+  return "viewer:" + role.space;
+}
+
+Result<CreatedToken> AdminTokens::create(const std::string& who, std::string_view role_text) {
+  auto role = parse_role(role_text);
+  CreatedToken out;
+  AuditEvent ev{who, role ? role->space : "", "admin-token.create", std::string(role_text), "", {}};
+  auto st = run_audited(ctx_, ev, [&]() -> Status {
+    if (!role) return role.error();
+    if (role->kind != Role::Kind::platform_admin) {
+      auto sp = ctx_.db.get_space(role->space);
+      if (!sp) return sp.error();
+    }
+    crypto::SecretBytes secret(kTokenSecretBytes);
+    uint8_t idb[4];
+    if (!crypto::random_bytes({secret.data(), secret.size()}) || !crypto::random_bytes(idb)) {
+      return make_error(Errc::crypto, "the system random generator failed; try again");
+    }
+    out.token = crypto::SecretString(std::string(kTokenPrefix) +
+                                     crypto::base64url_encode({secret.data(), secret.size()}));
+    out.row.id = "t" + crypto::hex_encode(idb);
+    out.row.hash = crypto::sha256_hex(out.token.view());
+    out.row.role = to_string(*role);
+    out.row.created_at_ms = ctx_.now();
+    out.row.created_by = who;
+    return ctx_.db.insert_admin_token(out.row);
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+Result<std::vector<AdminTokenRow>> AdminTokens::list() { return ctx_.db.list_admin_tokens(); }
+
+Status AdminTokens::revoke(const std::string& who, const std::string& id) {
+  return run_audited(ctx_, AuditEvent{who, "", "admin-token.revoke", id, "", {}},
+                     [&]() -> Status { return ctx_.db.revoke_admin_token(id, ctx_.now()); });
+}
+
+Result<Principal> AdminTokens::authenticate(std::string_view token) {
+  const auto unauth = make_error(Errc::denied,
+                                 "unknown or revoked admin token; ask a platform "
+                                 "admin for a token ('vitrine tokens create')");
+  if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix || token.size() > 128) return unauth;
+  const std::string hash = crypto::sha256_hex(token);
+  auto row = ctx_.db.find_admin_token_by_hash(hash);
+  if (!row) {
+    if (row.error().code == Errc::not_found) return unauth;
+    return row.error();
+  }
+  if (row->hash.size() != hash.size() ||
+      CRYPTO_memcmp(row->hash.data(), hash.data(), hash.size()) != 0 || row->revoked_at_ms != 0) {
+    return unauth;
+  }
+  auto role = parse_role(row->role);
+  if (!role) return role.error();
+  return Principal{row->id, *role};
+}
+
+Authorization AdminTokens::authorize(std::string_view token, Action action,
+                                     const std::string& space) {
+  Authorization a;
+  auto who = authenticate(token);
+  if (!who) {
+    a.verdict = Verdict::unauthenticated;
+    a.message = who.error().message;
+    return a;
+  }
+  a.principal = *who;
+  const ActionRule& rule = rule_for(action);
+  const Role& role = who->role;
+  const bool platform = role.kind == Role::Kind::platform_admin;
+  if (rule.space_scoped) {
+    // Another space, or a space that does not exist: the same answer.
+    const bool exists = ctx_.db.get_space(space).ok();
+    if (!exists || (!platform && role.space != space)) {
+      a.verdict = Verdict::not_found;
+      a.message = "space '" + space + "' not found";
+      return a;
+    }
+  }
+  bool allowed = false;
+  switch (rule.needs) {
+    case Needs::platform:
+      allowed = platform;
+      break;
+    case Needs::space_admin:
+      allowed = platform || role.kind == Role::Kind::space_admin;
+      break;
+    case Needs::viewer:
+      allowed = true;
+      break;
+  }
+  a.verdict = allowed ? Verdict::allow : Verdict::denied;
+  if (!allowed) {
+    a.message = "role " + to_string(role) + " may not do this; ask a " +
+                (rule.needs == Needs::platform ? "platform admin" : "space admin");
+  }
+  return a;
+}
+
+}  // namespace vitrine::store

@@ -1,0 +1,86 @@
+// Admin API identity: bearer tokens with one role each.
+//
+//   token text   vtr_<43 base64url chars of 32 random bytes>  (shown once)
+//   stored       SHA-256 hex of the token text only
+//   roles        platform-admin | space-admin:SPACE | viewer:SPACE
+//
+// authorize(token, action, space) answers, from a table of actions:
+//   allow      the role covers the action in that space
+//   not_found  the space does not exist, or belongs to a role for another
+//              space: another space's resources are indistinguishable from
+//              missing ones (P6)
+//   denied     the role is for this space but too weak (viewer doing admin)
+//   unauthenticated  unknown or revoked token
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/context.h"
+#include "store/crypto/secure_bytes.h"
+
+namespace vitrine::store {
+
+enum class Action {
+  space_list,
+  space_create,
+  space_delete,
+  space_connect,  // approves origins: platform admins only
+  space_show,
+  token_set,  // set / rotate / revoke the space's Grafana token
+  token_status,
+  test_connection,
+  plugin_approve,
+  plugin_enable,  // enable / disable in a space
+  cache_read,
+  asset_read,
+  audit_read,
+  admin_tokens,  // create / list / revoke admin tokens
+};
+
+enum class Verdict { allow, not_found, denied, unauthenticated };
+std::string_view to_string(Verdict v);
+
+struct Role {
+  enum class Kind { platform_admin, space_admin, viewer } kind = Kind::viewer;
+  std::string space;  // for space_admin / viewer
+};
+
+Result<Role> parse_role(std::string_view text);
+std::string to_string(const Role& role);
+
+struct Principal {
+  std::string token_id;
+  Role role;
+};
+
+struct Authorization {
+  Verdict verdict = Verdict::unauthenticated;
+  Principal principal;  // valid unless unauthenticated
+  std::string message;
+};
+
+struct CreatedToken {
+  AdminTokenRow row;
+  crypto::SecretString token;  // show once, then drop
+};
+
+class AdminTokens {
+ public:
+  explicit AdminTokens(Context ctx) : ctx_(std::move(ctx)) {}
+
+  Result<CreatedToken> create(const std::string& who, std::string_view role);
+  Result<std::vector<AdminTokenRow>> list();
+  Status revoke(const std::string& who, const std::string& id);
+
+  Result<Principal> authenticate(std::string_view token);
+  // `space` is empty for platform-wide actions (space_list, space_create,
+  // plugin_approve, admin_tokens).
+  Authorization authorize(std::string_view token, Action action, const std::string& space);
+
+ private:
+  Context ctx_;
+};
+
+}  // namespace vitrine::store

@@ -1,0 +1,74 @@
+// The audit log (P9): append-only rows of who did what, when, in which space,
+// to what, with which verdict, plus a detail JSON object. Admin actions,
+// egress decisions (through StoreAuditSink) and license decisions land here.
+// Rows of one space are visible only through queries for that space (P6).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "egress/policy.h"
+#include "store/backend.h"
+#include "store/context.h"
+
+namespace vitrine::store {
+
+// A detail value: text or a number; rendered as a JSON object.
+struct DetailField {
+  std::string key;
+  std::string value;
+  bool number = false;
+};
+using Detail = std::vector<DetailField>;
+std::string detail_json(const Detail& detail);
+
+struct AuditEvent {
+  std::string who;
+  std::string space;   // empty for platform-wide actions
+  std::string action;  // e.g. "space.create", "token.set", "egress.fetch"
+  std::string subject;
+  std::string verdict;  // "ok", "error", "allow", "deny"
+  Detail detail;
+};
+
+class AuditLog {
+ public:
+  AuditLog(Backend& db, Clock now = system_now_ms) : db_(db), now_(std::move(now)) {}
+
+  Result<int64_t> record(const AuditEvent& event);
+  Result<std::vector<AuditRow>> query(const AuditQuery& q);
+  // One row by id within a space: a row of another space is not found.
+  Result<AuditRow> get(const std::string& space, int64_t id);
+
+ private:
+  Backend& db_;
+  Clock now_;
+};
+
+// Lets the egress layer write its decisions into the audit table.
+class StoreAuditSink final : public egress::AuditSink {
+ public:
+  explicit StoreAuditSink(AuditLog& log) : log_(log) {}
+  void record(const egress::AuditRecord& r) override;  // [thread-safe]
+  // Failures to write (disk full) are counted, never thrown into the fetch.
+  uint64_t failures() const { return failures_; }
+
+ private:
+  AuditLog& log_;
+  std::atomic<uint64_t> failures_{0};
+};
+
+}  // namespace vitrine::store
+
+namespace vitrine::store {
+
+// Runs an admin action and its audit row in one transaction: a successful
+// action without its audit row cannot happen. When the action fails, a row
+// with verdict "refused" and the reason is written afterwards.
+Status run_audited(const Context& ctx, AuditEvent event, const std::function<Status()>& action);
+
+}  // namespace vitrine::store

@@ -1,0 +1,41 @@
+// What every store service needs: the backend, the keyring (only services
+// that encrypt need it), a clock (injectable so tests control time), the
+// audit log and the structured log.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "store/backend.h"
+#include "store/crypto/keyring.h"
+
+namespace vitrine::store {
+
+class AuditLog;
+class JsonLog;
+
+using Clock = std::function<int64_t()>;  // milliseconds since the Unix epoch
+
+inline int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct Context {
+  Backend& db;
+  AuditLog& audit;
+  const crypto::Keyring* keys = nullptr;  // null: operations that encrypt refuse
+  Clock now = system_now_ms;
+  JsonLog* log = nullptr;  // optional
+
+  // The keyring or a key error telling the admin how to provide one.
+  Result<const crypto::Keyring*> keyring() const;
+};
+
+// Space keys: [a-z0-9-]{2,32}.
+bool valid_space_key(std::string_view key);
+Status check_space_key(std::string_view key);
+
+}  // namespace vitrine::store

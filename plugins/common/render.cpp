@@ -1,0 +1,203 @@
+#include "vitrine_plugin/render.h"
+
+#include <exception>
+#include <new>
+
+#include "vitrine_plugin/html.h"
+#include "vitrine_plugin/url.h"
+
+namespace vitrine::pc {
+namespace {
+
+// A stable, short cache key: the host scopes keys per (space, plugin), we
+// only need to tell one invocation's parameters from another's.
+std::string last_good_key(const vitrine_render_request* req) {
+  std::string text = from_vstr(req->macro_key);
+  for (size_t i = 0; req->params != nullptr && i < req->param_count; ++i) {
+    const vitrine_param& p = req->params[i];
+    text += '\x1f' + from_vstr(p.name) + '=' + from_vstr(p.text_value) + ':' +
+            std::to_string(p.int_value);
+    for (size_t k = 0; p.items != nullptr && k < p.item_count; ++k) {
+      text += ',' + from_vstr(p.items[k]);
+    }
+  }
+  text += '\x1f' + from_vstr(req->timezone) + '\x1f' + from_vstr(req->theme);
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  static const char* const kHex = "0123456789abcdef";
+  std::string key = "last-good:";
+  for (int shift = 60; shift >= 0; shift -= 4) key += kHex[(h >> shift) & 0xF];
+  return key;
+}
+
+// Keep last-good renderings for a week: long enough to ride out an outage,
+// short enough that a page does not show ancient content forever.
+constexpr uint32_t kLastGoodTtlS = 7 * 24 * 3600;
+constexpr uint32_t kStaleTtlS = 30;
+
+}  // namespace
+
+std::string Ctx::as_of() const { return "as of " + format_time(req->now_ms, zone); }
+
+std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_found) {
+  switch (r.status) {
+    case VITRINE_OK:
+      break;
+    case VITRINE_E_DENIED:
+      return Outcome::fail(VITRINE_E_DENIED,
+                           "the host's egress policy refused the request to Grafana (rule " +
+                               (r.rule.empty() ? std::string("unknown") : r.rule) + ")" +
+                               (r.reason.empty() ? "" : ": " + r.reason) +
+                               "; a platform admin can review the plugin's permissions");
+    case VITRINE_E_UNAVAILABLE:
+      return Outcome::fail(VITRINE_E_UNAVAILABLE,
+                           "Grafana is not reachable" +
+                               (r.reason.empty() ? "" : " (" + r.reason + ")") +
+                               "; the content will return when it is back",
+                           true);
+    case VITRINE_E_TIMEOUT:
+      return Outcome::fail(VITRINE_E_TIMEOUT,
+                           "Grafana is not reachable: it did not answer in time; try again later",
+                           true);
+    case VITRINE_E_TOO_LARGE:
+      return Outcome::fail(VITRINE_E_TOO_LARGE,
+                           "Grafana's answer is larger than the host allows" +
+                               (r.reason.empty() ? "" : " (" + r.reason + ")") +
+                               "; narrow the macro's filters");
+    case VITRINE_E_UPSTREAM:
+      return Outcome::fail(
+          VITRINE_E_UPSTREAM,
+          "Grafana's answer could not be used" + (r.reason.empty() ? "" : " (" + r.reason + ")"),
+          true);
+    default:
+      return Outcome::fail(VITRINE_E_INTERNAL, "the request to Grafana failed (status " +
+                                                   std::to_string(r.status) + ")" +
+                                                   (r.reason.empty() ? "" : ": " + r.reason));
+  }
+  const int s = r.http_status;
+  if (s >= 200 && s < 300) return std::nullopt;
+  if (s == 401 || s == 403) {
+    return Outcome::fail(VITRINE_E_UPSTREAM, "the space's Grafana token was refused (HTTP " +
+                                                 std::to_string(s) +
+                                                 "); a space admin must set a valid token");
+  }
+  if (s == 404) return Outcome::fail(VITRINE_E_NOT_FOUND, std::string(not_found));
+  if (s == 429) {
+    return Outcome::fail(VITRINE_E_UPSTREAM,
+                         "Grafana is rate limiting requests (HTTP 429); try again in a minute",
+                         true);
+  }
+  if (s >= 300 && s < 400) {
+    return Outcome::fail(VITRINE_E_UPSTREAM,
+                         "Grafana redirected the request (HTTP " + std::to_string(s) +
+                             "), usually to its login page; a space admin must check the "
+                             "space's Grafana token");
+  }
+  if (s >= 500) {
+    return Outcome::fail(
+        VITRINE_E_UPSTREAM,
+        "Grafana answered with a server error (HTTP " + std::to_string(s) + "); try again later",
+        true);
+  }
+  return Outcome::fail(VITRINE_E_UPSTREAM,
+                       "Grafana refused the request (HTTP " + std::to_string(s) + ")");
+}
+
+std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view what, json::Var& out) {
+  std::string error;
+  auto v = json::parse(r.body, error);
+  if (!v) {
+    const bool html = r.content_type.find("html") != std::string::npos ||
+                      r.body.find('<') < r.body.find_first_not_of(" \t\r\n<");
+    return Outcome::fail(VITRINE_E_UPSTREAM,
+                         "Grafana's " + std::string(what) + " answer is not valid JSON" +
+                             (html ? " (it is an HTML page)" : " (truncated or malformed)") +
+                             "; try again later",
+                         true);
+  }
+  out = *v;
+  return std::nullopt;
+}
+
+vitrine_status write_error(vitrine_render_result* result, vitrine_status status,
+                           std::string_view reason) {
+  if (result != nullptr && result->error != nullptr && result->error->write != nullptr) {
+    result->error->write(result->error, reason.data(), reason.size());
+  }
+  return status;
+}
+
+void write_reason(vitrine_sink* sink, std::string_view reason) {
+  if (sink != nullptr && sink->write != nullptr) sink->write(sink, reason.data(), reason.size());
+}
+
+vitrine_status run_render(const Caps& caps, vitrine_call* call, const vitrine_render_request* req,
+                          vitrine_render_result* result, const RenderFn& fn, bool use_last_good) {
+  try {
+    if (result == nullptr || result->struct_size < sizeof(vitrine_render_result) ||
+        result->html == nullptr || result->error == nullptr) {
+      return VITRINE_E_INVALID;
+    }
+    if (req == nullptr || req->struct_size < sizeof(vitrine_render_request)) {
+      return write_error(result, VITRINE_E_INVALID, "the render request is missing or too small");
+    }
+    if (auto name = secret_looking_param(req)) {
+      return write_error(result, VITRINE_E_INVALID,
+                         "parameter '" + *name +
+                             "' looks like a Grafana token or credential; tokens never belong in "
+                             "macro parameters. Remove it: the space's token is set by a space "
+                             "admin and stays inside the host");
+    }
+    Ctx ctx{caps,
+            call,
+            req,
+            Params(req),
+            from_vstr(req->grafana_base_url),
+            resolve_zone(from_vstr(req->timezone))};
+    while (!ctx.base_url.empty() && ctx.base_url.back() == '/') ctx.base_url.pop_back();
+    if (!parse_origin(ctx.base_url)) {
+      return write_error(result, VITRINE_E_INVALID,
+                         "this space has no valid Grafana URL configured; a space admin must "
+                         "connect the space to its Grafana stack");
+    }
+    Outcome out = fn(ctx);
+    const std::string key = use_last_good ? last_good_key(req) : std::string();
+    if (out.status == VITRINE_OK) {
+      if (use_last_good) caps.cache_put(call, key, out.html, kLastGoodTtlS);
+      const vitrine_status st = result->html->write(result->html, out.html.data(), out.html.size());
+      if (st != VITRINE_OK) {
+        return write_error(result, VITRINE_E_TOO_LARGE,
+                           "the rendered HTML is larger than the host accepts; lower the "
+                           "macro's item limit");
+      }
+      result->cache_ttl_s = out.ttl_s;
+      return VITRINE_OK;
+    }
+    if (out.transient && use_last_good) {
+      if (auto hit = caps.cache_get(call, key); hit && !hit->value.empty()) {
+        std::string html = "<div class=\"vitrine-stale\" role=\"status\">" + esc(out.error) +
+                           ". Showing the last good content, rendered " +
+                           esc(format_time(hit->stored_at_ms, ctx.zone)) + ".</div>" + hit->value;
+        if (result->html->write(result->html, html.data(), html.size()) == VITRINE_OK) {
+          result->cache_ttl_s = kStaleTtlS;
+          return VITRINE_OK;
+        }
+      }
+    }
+    if (out.error.empty()) out.error = "the plugin failed without giving a reason";
+    return write_error(result, out.status == VITRINE_OK ? VITRINE_E_INTERNAL : out.status,
+                       out.error);
+  } catch (const std::bad_alloc&) {
+    return write_error(result, VITRINE_E_INTERNAL, "the plugin ran out of memory while rendering");
+  } catch (const std::exception& e) {
+    return write_error(result, VITRINE_E_INTERNAL,
+                       std::string("the plugin failed unexpectedly: ") + e.what());
+  } catch (...) {
+    return write_error(result, VITRINE_E_INTERNAL, "the plugin failed unexpectedly");
+  }
+}
+
+}  // namespace vitrine::pc

@@ -1,0 +1,259 @@
+// dashboard: a Grafana dashboard as a card (title, folder, tags, panel count,
+// panels grouped by row, "Open in Grafana", as-of time) or as one compact
+// line. One GET: /api/dashboards/uid/UID (scope grafana:read:dashboards).
+#include <string>
+#include <vector>
+
+#include "vitrine_plugin/entry.h"
+#include "vitrine_plugin/html.h"
+#include "vitrine_plugin/url.h"
+
+namespace {
+
+using namespace vitrine::pc;
+
+// Dashboards change rarely; five minutes keeps pages fresh enough.
+constexpr uint32_t kTtlS = 300;
+
+struct PanelRow {
+  bool is_row = false;
+  std::string title;
+  std::string type;
+  std::string repeat;  // the variable a panel or row repeats by
+};
+
+struct Model {
+  std::vector<PanelRow> entries;  // rows and panels in display order
+  size_t panel_count = 0;         // panels only, rows excluded
+};
+
+void add_panel(Model& m, const json::Obj& p) {
+  if (p.isNull()) return;
+  // Grafana copies repeated panels into the saved model with repeatPanelId;
+  // they are runtime clones of the panel that declares `repeat`, not panels
+  // an author placed, so they are neither counted nor listed.
+  if (json::integer(p, "repeatPanelId")) return;
+  PanelRow r;
+  r.title = json::string(p, "title");
+  r.type = json::string(p, "type");
+  r.repeat = json::string(p, "repeat");
+  ++m.panel_count;
+  m.entries.push_back(std::move(r));
+}
+
+// Schema >= 16: a flat `panels` list where a panel of type "row" starts a
+// row; a collapsed row keeps its children in its own `panels`.
+void walk_panels(Model& m, const json::Arr& panels) {
+  if (panels.isNull()) return;
+  for (size_t i = 0; i < panels->size(); ++i) {
+    const json::Obj p = json::as_object(panels->get(static_cast<unsigned>(i)));
+    if (p.isNull()) continue;
+    if (json::string(p, "type") == "row") {
+      PanelRow r;
+      r.is_row = true;
+      r.title = json::string(p, "title");
+      r.repeat = json::string(p, "repeat");
+      if (json::integer(p, "repeatPanelId")) continue;  // a repeated copy of a row
+      m.entries.push_back(std::move(r));
+      const json::Arr children = json::array(p, "panels");
+      if (!children.isNull()) {
+        for (size_t k = 0; k < children->size(); ++k) {
+          add_panel(m, json::as_object(children->get(static_cast<unsigned>(k))));
+        }
+      }
+      continue;
+    }
+    add_panel(m, p);
+  }
+}
+
+// Schema < 16: `rows`, each with its own `panels`.
+void walk_legacy_rows(Model& m, const json::Arr& rows) {
+  if (rows.isNull()) return;
+  for (size_t i = 0; i < rows->size(); ++i) {
+    const json::Obj row = json::as_object(rows->get(static_cast<unsigned>(i)));
+    if (row.isNull()) continue;
+    PanelRow r;
+    r.is_row = true;
+    r.title = json::string(row, "title");
+    r.repeat = json::string(row, "repeat");
+    m.entries.push_back(std::move(r));
+    const json::Arr children = json::array(row, "panels");
+    if (children.isNull()) continue;
+    for (size_t k = 0; k < children->size(); ++k) {
+      add_panel(m, json::as_object(children->get(static_cast<unsigned>(k))));
+    }
+  }
+}
+
+// Accepts a uid, or a dashboard URL pasted from the browser. A URL must be on
+// the space's own Grafana: the plugin only ever fetches from the base URL, and
+// a URL from another stack would silently show a different dashboard.
+std::optional<std::string> resolve_uid(const std::string& input, const std::string& base_url,
+                                       std::string& error) {
+  if (input.find("://") == std::string::npos) {
+    if (is_valid_uid(input)) return input;
+    error =
+        "'" + ellipsize(input, 80) +
+        "' is not a dashboard uid (1-40 letters, digits, '-' or '_') or a Grafana dashboard URL";
+    return std::nullopt;
+  }
+  const auto url = parse_origin(input);
+  const auto base = parse_origin(base_url);
+  if (!url || !base) {
+    error = "the pasted dashboard URL is not a valid http(s) URL";
+    return std::nullopt;
+  }
+  if (!same_origin(*url, *base)) {
+    error = "the pasted dashboard URL points to " + url->scheme + "://" + url->host +
+            ", not to this space's Grafana (" + base->scheme + "://" + base->host +
+            "); paste a URL from " + base->host + " or give the dashboard uid";
+    return std::nullopt;
+  }
+  // Grafana may be served under a sub-path (root_url); strip it first.
+  std::string path = url->path;
+  std::string prefix = base->path;
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!prefix.empty() && path.rfind(prefix + "/", 0) == 0) path = path.substr(prefix.size());
+  for (const char* marker : {"/d/", "/d-solo/"}) {
+    if (path.rfind(marker, 0) == 0) {
+      std::string rest = path.substr(std::char_traits<char>::length(marker));
+      const std::string uid = rest.substr(0, rest.find('/'));
+      if (is_valid_uid(uid)) return uid;
+      break;
+    }
+  }
+  error = "the pasted URL is not a Grafana dashboard URL (expected " + base->scheme + "://" +
+          base->host + "/d/UID/...)";
+  return std::nullopt;
+}
+
+std::string panel_title_html(const PanelRow& r) {
+  if (r.title.empty()) return "<span class=\"vitrine-untitled\">(untitled)</span>";
+  std::string out = esc(r.title);
+  if (!r.repeat.empty()) {
+    out += " <span class=\"vitrine-dashboard-repeat\">(repeated for $" + esc(r.repeat) + ")</span>";
+  }
+  return out;
+}
+
+Outcome render_dashboard(Ctx& ctx) {
+  const std::string input = ctx.params.text("dashboard");
+  if (input.empty()) {
+    return Outcome::fail(VITRINE_E_INVALID,
+                         "parameter 'dashboard' is required: give a dashboard uid or paste the "
+                         "dashboard's URL");
+  }
+  std::string error;
+  const auto uid = resolve_uid(input, ctx.base_url, error);
+  if (!uid) return Outcome::fail(VITRINE_E_INVALID, error);
+  const std::string variant = ctx.params.text("variant", "card");
+  if (variant != "card" && variant != "compact") {
+    return Outcome::fail(VITRINE_E_INVALID, "parameter 'variant' must be card or compact, not '" +
+                                                ellipsize(variant, 40) + "'");
+  }
+  int64_t max_panels = ctx.params.integer("max_panels").value_or(50);
+  if (max_panels < 1 || max_panels > 200) {
+    return Outcome::fail(VITRINE_E_INVALID, "parameter 'max_panels' must be between 1 and 200");
+  }
+
+  const HttpResult r =
+      ctx.caps.get(ctx.call, api_url(ctx.base_url, "/api/dashboards/uid/" + pct(*uid)),
+                   {{"Accept", "application/json"}});
+  if (auto f = http_failure(r, "dashboard UID '" + *uid +
+                                   "' not found in this space's Grafana; check the uid, or "
+                                   "whether the space's token may read that dashboard")) {
+    return *f;
+  }
+  json::Var doc;
+  if (auto f = parse_json_body(r, "dashboard", doc)) return *f;
+  const json::Obj root = json::as_object(doc);
+  const json::Obj dash = json::object(root, "dashboard");
+  if (dash.isNull()) {
+    return Outcome::fail(VITRINE_E_UPSTREAM,
+                         "Grafana's answer for dashboard '" + *uid +
+                             "' has no 'dashboard' object; is the space's Grafana URL right?");
+  }
+  const json::Obj meta = json::object(root, "meta");
+
+  std::string title = json::string(dash, "title");
+  if (title.empty()) title = *uid;
+  std::string folder = json::string(meta, "folderTitle");
+  if (folder.empty()) folder = "General";
+  const std::vector<std::string> tags = json::strings(dash, "tags");
+
+  // The link is built from the base URL and a path Grafana gave us; a meta.url
+  // that is not a plain absolute path ("javascript:", "//evil") is ignored.
+  std::string path = json::string(meta, "url");
+  const bool plain_path = path.size() > 1 && path[0] == '/' && path[1] != '/' &&
+                          path.find_first_of("\\\"'<> \t\r\n") == std::string::npos;
+  if (!plain_path) path = "/d/" + pct(*uid);
+  const std::string href = ctx.base_url + path;
+
+  Model m;
+  walk_panels(m, json::array(dash, "panels"));
+  walk_legacy_rows(m, json::array(dash, "rows"));
+
+  const std::string count_text =
+      std::to_string(m.panel_count) + (m.panel_count == 1 ? " panel" : " panels");
+
+  std::string h;
+  if (variant == "compact") {
+    h += "<span class=\"vitrine-dashboard vitrine-dashboard-compact\">";
+    h += "<a class=\"vitrine-dashboard-link\" href=\"" + esc_attr(href) + "\">" + esc(title) +
+         "</a> <span class=\"vitrine-dashboard-meta\">" + esc(folder) + " · " + count_text + " · " +
+         esc(ctx.as_of()) + "</span></span>";
+    return Outcome::ok(std::move(h), kTtlS);
+  }
+
+  h += "<div class=\"vitrine-dashboard vitrine-dashboard-card\">";
+  h += "<div class=\"vitrine-dashboard-header\"><span class=\"vitrine-dashboard-title\">" +
+       esc(title) + "</span> <span class=\"vitrine-dashboard-folder\">" + esc(folder) +
+       "</span></div>";
+  if (!tags.empty()) {
+    h += "<ul class=\"vitrine-tags\">";
+    for (const auto& t : tags) h += "<li class=\"vitrine-tag\">" + esc(t) + "</li>";
+    h += "</ul>";
+  }
+  h += "<p class=\"vitrine-dashboard-count\">" + count_text + "</p>";
+  if (m.panel_count == 0) {
+    h += "<p class=\"vitrine-empty\">This dashboard has no panels.</p>";
+  } else {
+    h += "<table class=\"vitrine-dashboard-panels\"><thead><tr><th>Panel</th><th>Type</th></tr>"
+         "</thead><tbody>";
+    int64_t shown = 0;
+    std::string pending_row;  // a row header is printed only if a panel under it is shown
+    for (const auto& e : m.entries) {
+      if (e.is_row) {
+        pending_row = "<tr class=\"vitrine-dashboard-row\"><th colspan=\"2\">" +
+                      panel_title_html(e) + "</th></tr>";
+        continue;
+      }
+      if (shown >= max_panels) break;
+      h += pending_row;
+      pending_row.clear();
+      h += "<tr class=\"vitrine-dashboard-panel\"><td>" + panel_title_html(e) + "</td><td>" +
+           esc(e.type.empty() ? "unknown" : e.type) + "</td></tr>";
+      ++shown;
+    }
+    h += "</tbody></table>";
+    if (static_cast<size_t>(shown) < m.panel_count) {
+      h += "<p class=\"vitrine-more\">and " +
+           std::to_string(m.panel_count - static_cast<size_t>(shown)) + " more</p>";
+    }
+  }
+  h += "<p class=\"vitrine-footer\"><a class=\"vitrine-dashboard-link\" href=\"" + esc_attr(href) +
+       "\">Open in Grafana</a> <span class=\"vitrine-asof\">" + esc(ctx.as_of()) + "</span></p>";
+  if (!ctx.zone.fallback.empty()) {
+    h += "<p class=\"vitrine-note\">" + esc(ctx.zone.fallback) + "</p>";
+  }
+  h += "</div>";
+  return Outcome::ok(std::move(h), kTtlS);
+}
+
+const char* const kKeys[] = {"dashboard", nullptr};
+const MacroDef kMacros[] = {{"dashboard", &render_dashboard, true}};
+
+}  // namespace
+
+VITRINE_PC_DEFINE_PLUGIN("dashboard", "1.0.0", kKeys, kMacros)
