@@ -111,8 +111,8 @@ bool load_plugin(const manifest::Manifest& m, const vitrine_host* host, LoadedPl
   return true;
 }
 
-LoadReport load_plugins_dir(const fs::path& dir, const vitrine_host* host) {
-  LoadReport report;
+Discovery discover_plugins(const fs::path& dir) {
+  Discovery report;
   std::error_code ec;
   std::vector<fs::path> manifests;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -163,15 +163,26 @@ LoadReport load_plugins_dir(const fs::path& dir, const vitrine_host* host) {
       report.refused.push_back(Refusal{m.id, path, "macro-key-conflict", conflict});
       continue;
     }
-    LoadedPlugin loaded;
-    Refusal refusal;
-    if (!load_plugin(m, host, loaded, refusal)) {
-      report.refused.push_back(std::move(refusal));
-      continue;
-    }
     id_owner[m.id] = path.string();
     for (const auto& macro : m.macros) macro_owner[macro.key] = m.id;
-    report.loaded.push_back(std::move(loaded));
+    report.manifests.push_back(m);
+  }
+  return report;
+}
+
+LoadReport load_plugins_dir(const fs::path& dir, const vitrine_host* host) {
+  Discovery found = discover_plugins(dir);
+  LoadReport report;
+  report.refused = std::move(found.refused);
+  report.diagnostics = std::move(found.diagnostics);
+  for (const auto& m : found.manifests) {
+    LoadedPlugin loaded;
+    Refusal refusal;
+    if (load_plugin(m, host, loaded, refusal)) {
+      report.loaded.push_back(std::move(loaded));
+    } else {
+      report.refused.push_back(std::move(refusal));
+    }
   }
   return report;
 }

@@ -35,6 +35,16 @@ struct LoadReport {
 bool load_plugin(const manifest::Manifest& manifest, const vitrine_host* host, LoadedPlugin& out,
                  Refusal& refusal);
 
+// Checks every manifest in `dir` (sorted by file name) without opening any
+// library: the manifests that may be loaded, and refusals for invalid ones
+// and for plugin-id and macro-key conflicts (ABI-11).
+struct Discovery {
+  std::vector<manifest::Manifest> manifests;
+  std::vector<Refusal> refused;
+  std::vector<std::string> diagnostics;
+};
+Discovery discover_plugins(const std::filesystem::path& dir);
+
 // Loads every manifest in `dir` (sorted by file name, so conflicts resolve
 // the same way on every start). A macro key already taken by an earlier
 // plugin refuses the later one (rule macro-key-conflict).
