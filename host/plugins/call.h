@@ -14,7 +14,7 @@
 namespace vitrine::plugins {
 struct LoadedPlugin;
 class CallServices;
-}
+}  // namespace vitrine::plugins
 
 struct vitrine_call {
   const vitrine::plugins::LoadedPlugin* plugin = nullptr;

@@ -20,7 +20,9 @@ namespace {
 constexpr size_t kMaxKeyBytes = 512;
 constexpr size_t kMaxLogBytes = 4096;
 
-bool valid_str(vitrine_str s, size_t max) { return (s.ptr != nullptr || s.len == 0) && s.len <= max; }
+bool valid_str(vitrine_str s, size_t max) {
+  return (s.ptr != nullptr || s.len == 0) && s.len <= max;
+}
 
 bool has_scope(const vitrine_call* call, const char* scope) {
   if (call->plugin == nullptr) return false;

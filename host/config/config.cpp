@@ -1,0 +1,294 @@
+#include "config/config.h"
+
+#include <arpa/inet.h>
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+
+namespace vitrine::config {
+namespace {
+
+namespace fs = std::filesystem;
+using manifest::Diagnostic;
+using manifest::Position;
+
+struct Ctx {
+  std::string file;
+  std::vector<Diagnostic>& out;
+  void error(const YAML::Node& n, std::string message, std::string rule) {
+    Position p{n.Mark().line + 1, n.Mark().column + 1};
+    out.push_back({file, p, manifest::Severity::error, std::move(message), std::move(rule)});
+  }
+};
+
+using Handler = std::function<void(Ctx&, const YAML::Node&, Config&)>;
+
+bool scalar(Ctx& c, const YAML::Node& n, const std::string& key) {
+  if (!n.IsScalar()) {
+    c.error(n, "'" + key + "' must be a single value", "config-type");
+    return false;
+  }
+  return true;
+}
+
+Handler text(std::string key, std::function<void(Config&, const std::string&)> set) {
+  return [key, set](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (scalar(c, n, key)) set(cfg, n.Scalar());
+  };
+}
+
+Handler integer(std::string key, int64_t lo, int64_t hi,
+                std::function<void(Config&, int64_t)> set) {
+  return [=](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (!scalar(c, n, key)) return;
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(n.Scalar(), &used);
+      if (used != n.Scalar().size()) throw std::invalid_argument("trailing");
+      if (v < lo || v > hi) {
+        c.error(
+            n, "'" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi),
+            "config-range");
+        return;
+      }
+      set(cfg, v);
+    } catch (const std::exception&) {
+      c.error(n, "'" + key + "' must be a whole number", "config-type");
+    }
+  };
+}
+
+Handler boolean(std::string key, std::function<void(Config&, bool)> set) {
+  return [=](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (!scalar(c, n, key)) return;
+    if (n.Scalar() == "true" || n.Scalar() == "false") {
+      set(cfg, n.Scalar() == "true");
+    } else {
+      c.error(n, "'" + key + "' must be true or false", "config-type");
+    }
+  };
+}
+
+void walk(Ctx& c, const YAML::Node& node, const std::map<std::string, Handler>& schema,
+          const std::string& where, Config& cfg);
+
+Handler section(std::string key, std::map<std::string, Handler> schema) {
+  return [key, schema](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (!n.IsMap()) {
+      c.error(n, "'" + key + "' must be a mapping", "config-type");
+      return;
+    }
+    walk(c, n, schema, key + ".", cfg);
+  };
+}
+
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t prev = row[0]++;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cur = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      prev = cur;
+    }
+  }
+  return row[b.size()];
+}
+
+void walk(Ctx& c, const YAML::Node& node, const std::map<std::string, Handler>& schema,
+          const std::string& where, Config& cfg) {
+  std::map<std::string, int> seen;
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.Scalar();
+    if (seen[key]++ > 0) {
+      c.error(it->first, "key '" + where + key + "' appears twice", "config-duplicate-key");
+      continue;
+    }
+    auto h = schema.find(key);
+    if (h == schema.end()) {
+      std::string best;
+      size_t best_d = 3;
+      for (const auto& [k, unused] : schema) {
+        size_t d = distance(key, k);
+        if (d < best_d) best_d = d, best = k;
+      }
+      c.error(it->first,
+              "unknown key '" + where + key + "'" +
+                  (best.empty() ? "" : "; did you mean '" + where + best + "'?"),
+              "config-unknown-key");
+      continue;
+    }
+    h->second(c, it->second, cfg);
+  }
+}
+
+bool is_loopback(const std::string& a) {
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, a.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return inet_pton(AF_INET6, a.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+const std::map<std::string, Handler>& schema() {
+  static const std::map<std::string, Handler> s = {
+      {"listen", [](Ctx& c, const YAML::Node& n, Config& cfg) {
+         if (!scalar(c, n, "listen")) return;
+         const std::string v = n.Scalar();
+         auto colon = v.rfind(':');
+         int port = 0;
+         try {
+           port = colon == std::string::npos ? -1 : std::stoi(v.substr(colon + 1));
+         } catch (const std::exception&) {
+           port = -1;
+         }
+         if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+           c.error(n, "'listen' must be HOST:PORT, e.g. 127.0.0.1:8080", "config-listen");
+           return;
+         }
+         cfg.listen_host = v.substr(0, colon);
+         cfg.listen_port = static_cast<uint16_t>(port);
+       }},
+      {"data_dir", text("data_dir", [](Config& c, const std::string& v) { c.data_dir = v; })},
+      {"plugins_dir",
+       text("plugins_dir", [](Config& c, const std::string& v) { c.plugins_dir = v; })},
+      {"key_file", text("key_file", [](Config& c, const std::string& v) { c.key_file = v; })},
+      {"dev_mode", boolean("dev_mode", [](Config& c, bool v) { c.dev_mode = v; })},
+      {"plugins",
+       section("plugins",
+               {{"mode",
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!scalar(c, n, "plugins.mode")) return;
+                   if (n.Scalar() != "worker" && n.Scalar() != "in-process") {
+                     c.error(n, "'plugins.mode' must be worker or in-process", "config-enum");
+                     return;
+                   }
+                   cfg.plugin_mode = n.Scalar();
+                 }},
+                {"worker_path", text("plugins.worker_path",
+                                     [](Config& c, const std::string& v) { c.worker_path = v; })}})},
+      {"render",
+       section("render",
+               {{"threads", integer("render.threads", 1, 256,
+                                    [](Config& c, int64_t v) { c.render_threads = int(v); })},
+                {"macro_deadline_ms",
+                 integer("render.macro_deadline_ms", 100, 120000,
+                         [](Config& c, int64_t v) { c.macro_deadline_ms = int(v); })},
+                {"stale_for_s", integer("render.stale_for_s", 0, 30 * 86400,
+                                        [](Config& c, int64_t v) { c.stale_for_s = int(v); })}})},
+      {"server",
+       section("server",
+               {{"frame_ancestors",
+                 text("server.frame_ancestors",
+                      [](Config& c, const std::string& v) { c.frame_ancestors = v; })},
+                {"public_url", text("server.public_url",
+                                    [](Config& c, const std::string& v) { c.public_url = v; })}})},
+      {"egress",
+       section(
+           "egress",
+           {{"extra_ca_file", text("egress.extra_ca_file",
+                                   [](Config& c, const std::string& v) { c.extra_ca_file = v; })},
+            {"connect_timeout_ms",
+             integer("egress.connect_timeout_ms", 100, 60000,
+                     [](Config& c, int64_t v) { c.connect_timeout_ms = int(v); })},
+            {"handshake_timeout_ms",
+             integer("egress.handshake_timeout_ms", 100, 60000,
+                     [](Config& c, int64_t v) { c.handshake_timeout_ms = int(v); })},
+            {"fetch_timeout_ms",
+             integer("egress.fetch_timeout_ms", 100, 120000,
+                     [](Config& c, int64_t v) { c.fetch_timeout_ms = int(v); })},
+            {"max_body_bytes", integer("egress.max_body_bytes", 1024, 256ll << 20,
+                                       [](Config& c, int64_t v) { c.max_body_bytes = v; })},
+            {"resolve",
+             [](Ctx& c, const YAML::Node& n, Config& cfg) {
+               if (!n.IsSequence()) {
+                 c.error(n, "'egress.resolve' must be a list of {host, address, port}",
+                         "config-type");
+                 return;
+               }
+               for (const auto& e : n) {
+                 if (!e.IsMap() || !e["host"] || !e["address"] || !e["port"] || e.size() != 3) {
+                   c.error(e, "each 'egress.resolve' entry needs exactly host, address and port",
+                           "config-resolve");
+                   continue;
+                 }
+                 ResolveOverride o{e["host"].Scalar(), e["address"].Scalar(), 0};
+                 int port = 0;
+                 try {
+                   port = std::stoi(e["port"].Scalar());
+                 } catch (const std::exception&) {
+                 }
+                 if (port < 1 || port > 65535) {
+                   c.error(e["port"], "resolve port must be 1-65535", "config-resolve");
+                   continue;
+                 }
+                 // Only loopback: the override exists so tests and the demo can
+                 // reach a local simulator; it must never open a path to an
+                 // internal network.
+                 if (!is_loopback(o.address)) {
+                   c.error(e["address"],
+                           "resolve address '" + o.address +
+                               "' is not a loopback address; overrides may only point at "
+                               "127.0.0.0/8 or ::1",
+                           "config-resolve-not-loopback");
+                   continue;
+                 }
+                 o.port = static_cast<uint16_t>(port);
+                 cfg.resolve.push_back(o);
+               }
+             }}})},
+  };
+  return s;
+}
+
+}  // namespace
+
+LoadResult parse_config(const std::string& text, const fs::path& path) {
+  LoadResult r;
+  Ctx c{path.string(), r.diagnostics};
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    r.diagnostics.push_back({path.string(), Position{e.mark.line + 1, e.mark.column + 1},
+                             manifest::Severity::error, "YAML syntax: " + e.msg, "config-yaml"});
+    return r;
+  }
+  if (!root.IsMap()) {
+    r.diagnostics.push_back({path.string(), Position{1, 1}, manifest::Severity::error,
+                             "the config must be a YAML mapping of keys", "config-type"});
+    return r;
+  }
+  Config cfg;
+  cfg.path = path;
+  walk(c, root, schema(), "", cfg);
+  if (!r.diagnostics.empty()) return r;
+  // Relative paths are relative to the config file, so a config works from
+  // any working directory.
+  const fs::path base = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  for (fs::path* p :
+       {&cfg.data_dir, &cfg.plugins_dir, &cfg.key_file, &cfg.extra_ca_file, &cfg.worker_path}) {
+    if (!p->empty() && p->is_relative()) *p = base / *p;
+  }
+  r.config = std::move(cfg);
+  return r;
+}
+
+LoadResult load_config(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.diagnostics.push_back({path.string(), Position{}, manifest::Severity::error,
+                             "cannot read the config file; check the path given to --config",
+                             "config-unreadable"});
+    return r;
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return parse_config(buf.str(), path);
+}
+
+}  // namespace vitrine::config

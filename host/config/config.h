@@ -1,0 +1,57 @@
+// vitrine.yml: the one file a platform admin writes to run the host.
+// Closed schema, validated in one pass with FILE:LINE:COL diagnostics like
+// manifests. docs/config.md documents every key; vitrine.example.yml at the
+// repository root is a commented example.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "manifest/diagnostic.h"
+
+namespace vitrine::config {
+
+struct ResolveOverride {
+  std::string host;
+  std::string address;
+  uint16_t port = 0;
+};
+
+struct Config {
+  std::filesystem::path path;  // the file it came from; relative paths resolve against its dir
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  std::filesystem::path data_dir = "vitrine-data";
+  std::filesystem::path plugins_dir = "plugins";
+  std::filesystem::path key_file;  // empty: VITRINE_MASTER_KEY
+  bool dev_mode = false;
+  std::string plugin_mode = "worker";  // worker | in-process
+  std::filesystem::path worker_path;   // empty: beside the vitrine binary
+
+  int render_threads = 8;
+  int macro_deadline_ms = 10'000;
+  int stale_for_s = 86'400;  // how long last-good content is served after it went stale
+
+  std::string frame_ancestors = "'none'";
+  std::string public_url;  // e.g. https://docs.example.com; empty: http://listen
+
+  std::filesystem::path extra_ca_file;
+  int connect_timeout_ms = 5'000;
+  int handshake_timeout_ms = 5'000;
+  int fetch_timeout_ms = 30'000;
+  int64_t max_body_bytes = 8 << 20;
+  std::vector<ResolveOverride> resolve;  // tests and the demo only
+};
+
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<manifest::Diagnostic> diagnostics;
+};
+
+LoadResult parse_config(const std::string& text, const std::filesystem::path& path);
+LoadResult load_config(const std::filesystem::path& path);
+
+}  // namespace vitrine::config

@@ -1,0 +1,82 @@
+// The render engine: turns a page (Markdown with macro blocks) or a single
+// macro into sanitized HTML, fast and fail-safe.
+//   request -> policy (plugin enabled in the space? license?) -> cache
+//   (fresh: use; stale: use, refresh in the background; miss: render) ->
+//   plugin render through the runner (capabilities enforce egress) ->
+//   sanitize -> wrap (as-of notice, stale marker, or error box).
+// Macros of one page render in parallel on a bounded pool; identical macro
+// renders in flight are coalesced (single-flight); a failing macro never
+// fails the page; when Grafana fails the last good content stays (P8).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace vitrine::runtime {
+class Runtime;
+}
+
+namespace vitrine::render {
+
+struct MacroCall {
+  std::string space;
+  std::string page_id;
+  std::string macro_key;
+  std::map<std::string, std::string> params;
+  std::string theme = "light";
+  std::string timezone = "UTC";
+  std::string time_from = "now-6h";
+  std::string time_to = "now";
+  std::string preset_error;  // set when the page parser already found a problem
+};
+
+enum class MacroState { fresh, cached, stale, error };
+const char* to_string(MacroState s);
+
+struct MacroOutcome {
+  MacroState state = MacroState::error;
+  std::string html;  // final fragment: sanitized and wrapped; always safe to insert
+  std::string plugin_id;
+  std::string error;     // when state == error (also shown inside html)
+  std::string rule;      // rule id of the error, when any
+  int64_t as_of_ms = 0;  // when the content was rendered
+};
+
+struct PageOutcome {
+  std::string title;
+  std::string body_html;  // the page body with every macro inserted
+  std::vector<MacroOutcome> macros;
+};
+
+struct EngineOptions {
+  int threads = 8;
+  int macro_deadline_ms = 10'000;
+  int stale_for_s = 86'400;
+  std::string asset_url_prefix = "/assets/";  // + SPACE + "/" + ID
+};
+
+class Engine {
+ public:
+  Engine(runtime::Runtime& runtime, EngineOptions options);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // [thread-safe]
+  MacroOutcome render_macro(const MacroCall& call);
+  PageOutcome render_page(const std::string& space, const std::string& page_id,
+                          std::string_view markdown, const MacroCall& defaults);
+
+  // Waits until background refreshes have finished (tests, shutdown).
+  void drain();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vitrine::render

@@ -1,0 +1,389 @@
+#include "runtime/runtime.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+#include "egress/client/http_capability.h"
+#include "license/license_files.h"
+#include "log/log.h"
+#include "plugins/call.h"
+#include "plugins/capability_tables.h"
+#include "plugins/loader.h"
+#include "runtime/worker_factory.h"
+
+namespace vitrine::runtime {
+namespace {
+
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string view(vitrine_str s) {
+  return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+}
+
+// The fetcher asks for a token only when a hop's origin is exactly the
+// space's Grafana origin (P4); the store hands it out only for that origin.
+class StoreTokens final : public egress::client::TokenProvider {
+ public:
+  explicit StoreTokens(store::Store& s) : store_(s) {}
+  std::optional<std::string> token_for(std::string_view space_key) override {
+    const std::string key(space_key);
+    auto origins = store_.spaces().origins(key);
+    if (!origins || origins->grafana_origin.empty()) return std::nullopt;
+    auto token = store_.spaces().token_for(key, origins->grafana_origin);
+    if (!token) return std::nullopt;
+    return std::string(token->view());
+  }
+
+ private:
+  store::Store& store_;
+};
+
+// Every egress decision goes to the audit table (P9) and to the metrics.
+class CountingAudit final : public egress::AuditSink {
+ public:
+  CountingAudit(store::Store& s, metrics::Registry& m) : store_sink_(s.audit()), metrics_(m) {}
+  void record(const egress::AuditRecord& r) override {
+    store_sink_.record(r);
+    metrics_
+        .counter("vitrine_egress_decisions_total", "Egress decisions by verdict and rule",
+                 {{"verdict", r.verdict}, {"rule", r.rule}})
+        .inc();
+    if (r.verdict == "allow" && r.http_status != 0) {
+      metrics_
+          .histogram("vitrine_upstream_request_duration_seconds",
+                     "Upstream (Grafana) request latency")
+          .observe(static_cast<double>(r.ms) / 1000.0);
+    }
+  }
+
+ private:
+  store::StoreAuditSink store_sink_;
+  metrics::Registry& metrics_;
+};
+
+// One in-flight upstream GET that identical requests wait for.
+struct Flight {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  vitrine_status status = VITRINE_E_INTERNAL;
+  int32_t http_status = 0;
+  std::string content_type, body, final_url, rule, reason;
+};
+
+}  // namespace
+
+struct Runtime::Impl {
+  egress::SystemResolver resolver;
+  std::unique_ptr<StoreTokens> tokens;
+  std::unique_ptr<CountingAudit> audit;
+  std::unique_ptr<egress::client::Fetcher> fetcher;
+  std::map<std::string, MacroTarget> macros;
+  std::mutex flights_mu;
+  std::map<std::string, std::shared_ptr<Flight>> flights;
+};
+
+Runtime::~Runtime() = default;
+
+std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& error,
+                                       std::unique_ptr<plugins::PluginRunner> runner_override) {
+  std::unique_ptr<Runtime> rt(new Runtime());
+  rt->config_ = cfg;
+  rt->impl_ = std::make_unique<Impl>();
+
+  auto keyring = store::crypto::Keyring::load(
+      cfg.key_file.empty() ? std::nullopt : std::optional<std::filesystem::path>(cfg.key_file));
+  if (!keyring) {
+    error = keyring.error().message;
+    return nullptr;
+  }
+  store::StoreOptions so;
+  so.data_dir = cfg.data_dir;
+  so.keyring = std::move(*keyring);
+  auto st = store::Store::open(std::move(so));
+  if (!st) {
+    error = st.error().message;
+    return nullptr;
+  }
+  rt->store_ = std::move(*st);
+
+  // Licensing: a refused license is not fatal; gated features stay off and
+  // every check says why.
+  auto lic = license::load_installed(cfg.data_dir, cfg.dev_mode, now_ms() / 1000);
+  if (lic.ok) {
+    rt->gate_.install(lic.license);
+  } else {
+    rt->gate_.install(std::nullopt, lic.present ? lic.reason : std::string());
+    if (lic.present) rt->warnings_.push_back("license refused: " + lic.reason);
+  }
+  Runtime* self = rt.get();
+  rt->gate_.set_observer([self](const license::GateDecision& d) {
+    store::AuditEvent e{"license",
+                        d.space,
+                        "license.check",
+                        d.feature,
+                        d.licensed ? "allow" : "deny",
+                        {{"reason", d.reason, false}}};
+    (void)self->store_->audit().record(e);
+  });
+
+  egress::client::FetchConfig fc;
+  fc.extra_ca_file = cfg.extra_ca_file.string();
+  fc.connect_timeout = std::chrono::milliseconds(cfg.connect_timeout_ms);
+  fc.handshake_timeout = std::chrono::milliseconds(cfg.handshake_timeout_ms);
+  fc.total_timeout = std::chrono::milliseconds(cfg.fetch_timeout_ms);
+  fc.limits.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  for (const auto& r : cfg.resolve) fc.resolve.push_back({r.host, r.address, r.port});
+  rt->impl_->tokens = std::make_unique<StoreTokens>(*rt->store_);
+  rt->impl_->audit = std::make_unique<CountingAudit>(*rt->store_, rt->metrics_);
+  std::string fetch_error;
+  rt->impl_->fetcher = egress::client::Fetcher::create(fc, rt->impl_->resolver, *rt->impl_->tokens,
+                                                       *rt->impl_->audit, fetch_error);
+  if (!rt->impl_->fetcher) {
+    error = "egress configuration: " + fetch_error;
+    return nullptr;
+  }
+  for (const auto& w : rt->impl_->fetcher->warnings()) rt->warnings_.push_back(w);
+
+  plugins::offer_standard_capabilities(rt->host_);
+  if (runner_override) {
+    rt->runner_ = std::move(runner_override);
+  } else if (cfg.plugin_mode == "in-process") {
+    rt->runner_ = plugins::make_in_process_runner(rt->host_.abi());
+    rt->warnings_.push_back(
+        "plugins run in-process: no isolation between plugins and the host (development only)");
+  } else {
+    rt->runner_ = make_worker_runner(cfg, error);
+    if (!rt->runner_) return nullptr;
+  }
+
+  auto found = plugins::discover_plugins(cfg.plugins_dir);
+  for (const auto& r : found.refused) {
+    rt->plugins_.push_back({manifest::Manifest{}, false, "refused", plugins::format(r)});
+    rt->plugins_.back().manifest.id = r.plugin;
+  }
+  for (const auto& m : found.manifests) {
+    PluginStatus ps{m, false, "", ""};
+    auto decision = rt->store_->approvals().decide(m);
+    if (!decision || !decision->may_run) {
+      ps.state = "awaiting-approval";
+      ps.detail = decision ? decision->reason : decision.error().message;
+      rt->plugins_.push_back(std::move(ps));
+      continue;
+    }
+    plugins::Refusal refusal;
+    if (!rt->runner_->add(m, refusal)) {
+      ps.state = "refused";
+      ps.detail = plugins::format(refusal);
+      rt->plugins_.push_back(std::move(ps));
+      continue;
+    }
+    ps.state = "running";
+    ps.running = true;
+    rt->plugins_.push_back(std::move(ps));
+  }
+  // Index macro keys only after plugins_ stops growing (pointers into it).
+  for (const auto& p : rt->plugins_) {
+    if (!p.running) continue;
+    for (const auto& macro : p.manifest.macros) {
+      rt->impl_->macros[macro.key] = MacroTarget{&p.manifest, &macro};
+    }
+  }
+  for (const auto& w : rt->warnings_) log::warn("host.warning", {{"detail", w}});
+  for (const auto& p : rt->plugins_) {
+    log::info("plugin.state",
+              {{"plugin", p.manifest.id}, {"state", p.state}, {"detail", p.detail}});
+  }
+  return rt;
+}
+
+std::optional<MacroTarget> Runtime::find_macro(const std::string& key) const {
+  auto it = impl_->macros.find(key);
+  if (it == impl_->macros.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Runtime::enabled_in(const std::string& space, const std::string& plugin_id) {
+  auto rows = store_->approvals().enabled(space);
+  if (!rows) return false;
+  for (const auto& r : *rows) {
+    if (r.plugin_id == plugin_id) return true;
+  }
+  return false;
+}
+
+store::ConnectionTestResult Runtime::test_connection(const std::string& who,
+                                                     const std::string& space) {
+  store::ConnectionTester tester = [this](const std::string& key,
+                                          const egress::SpaceOrigins& origins) {
+    store::ConnectionTestResult r;
+    auto origin = egress::parse_origin(origins.grafana_origin);
+    if (!origin.ok) {
+      r.message = "the space has no valid Grafana origin; connect it first";
+      return r;
+    }
+    // The host's own identity for this one request: the space's exact
+    // origin and the dashboards scope, so the same egress rules apply as to
+    // any plugin (and the token goes only to that origin).
+    manifest::Manifest self;
+    self.id = "vitrine-host";
+    self.scopes = {"grafana:read:dashboards"};
+    manifest::EgressEntry e;
+    e.text = origins.grafana_origin;
+    e.host = origin.url.host;
+    e.port = origin.url.port;
+    self.egress = {e};
+    egress::client::FetchRequest req;
+    req.plugin = &self;
+    req.space = &origins;
+    req.space_key = key;
+    req.url = origin.url.origin() + "/api/search?limit=1";
+    auto res = impl_->fetcher->get(req);
+    r.http_status = res.http_status;
+    if (res.outcome != egress::client::Outcome::ok) {
+      r.message = res.reason + " [" + res.rule + "]";
+    } else if (res.http_status == 401 || res.http_status == 403) {
+      r.message = "Grafana refused the space's token (HTTP " + std::to_string(res.http_status) +
+                  "); set a valid service-account token";
+    } else if (res.http_status != 200) {
+      r.message = "Grafana answered HTTP " + std::to_string(res.http_status);
+    } else {
+      r.ok = true;
+      r.message = "connected: Grafana accepted the token";
+    }
+    return r;
+  };
+  auto r = store_->spaces().test_connection(who, space, tester);
+  if (!r) return store::ConnectionTestResult{false, 0, r.error().message};
+  return *r;
+}
+
+vitrine_status Runtime::http_get(vitrine_call* call, const vitrine_http_request* req,
+                                 vitrine_http_response* resp) {
+  auto origins = store_->spaces().origins(call->space_key);
+  if (!origins) {
+    if (resp != nullptr && resp->struct_size >= sizeof(vitrine_http_response)) {
+      resp->rule = call->keep("egress-space-origin-invalid");
+      resp->reason = call->keep("the space is not connected to a Grafana origin");
+    }
+    return VITRINE_E_DENIED;
+  }
+  // Single-flight: identical GETs (same space, plugin, URL and headers) in
+  // flight at once make one upstream request; the others wait for it.
+  std::string key;
+  if (req != nullptr && req->struct_size >= sizeof(vitrine_http_request) && resp != nullptr &&
+      resp->struct_size >= sizeof(vitrine_http_response) && req->header_count <= 64 &&
+      (req->headers != nullptr || req->header_count == 0)) {
+    key = call->space_key + '\0' + call->plugin->manifest.id + '\0' + view(req->url);
+    for (size_t i = 0; i < req->header_count; ++i) {
+      key += '\0' + view(req->headers[i].name) + ':' + view(req->headers[i].value);
+    }
+  }
+  if (key.empty()) {
+    return egress::client::http_get(*impl_->fetcher, *origins, call->plugin->manifest, call, req,
+                                    resp);
+  }
+  std::shared_ptr<Flight> flight;
+  bool leader = false;
+  {
+    std::lock_guard lock(impl_->flights_mu);
+    auto& slot = impl_->flights[key];
+    if (!slot) {
+      slot = std::make_shared<Flight>();
+      leader = true;
+    }
+    flight = slot;
+  }
+  if (leader) {
+    vitrine_status st = egress::client::http_get(*impl_->fetcher, *origins, call->plugin->manifest,
+                                                 call, req, resp);
+    {
+      std::lock_guard lock(flight->mu);
+      flight->status = st;
+      flight->http_status = resp->http_status;
+      flight->content_type = view(resp->content_type);
+      flight->body = view(resp->body);
+      flight->final_url = view(resp->final_url);
+      flight->rule = view(resp->rule);
+      flight->reason = view(resp->reason);
+      flight->done = true;
+    }
+    flight->cv.notify_all();
+    std::lock_guard lock(impl_->flights_mu);
+    impl_->flights.erase(key);
+    return st;
+  }
+  metrics_
+      .counter("vitrine_egress_coalesced_total",
+               "Upstream GETs served by an identical one in flight")
+      .inc();
+  std::unique_lock lock(flight->mu);
+  auto deadline =
+      std::chrono::system_clock::time_point(std::chrono::milliseconds(call->deadline_ms));
+  if (!flight->cv.wait_until(lock, deadline, [&] { return flight->done; })) {
+    resp->reason = call->keep("the identical request in flight did not finish before the deadline");
+    return VITRINE_E_TIMEOUT;
+  }
+  resp->http_status = flight->http_status;
+  resp->content_type = call->keep(flight->content_type);
+  resp->body = call->keep(flight->body);
+  resp->final_url = call->keep(flight->final_url);
+  resp->rule = call->keep(flight->rule);
+  resp->reason = call->keep(flight->reason);
+  return flight->status;
+}
+
+vitrine_status Runtime::cache_get(vitrine_call* call, vitrine_str key, vitrine_cache_entry* out) {
+  auto hit = store_->cache().get(call->space_key, call->plugin->manifest.id, view(key));
+  if (!hit) {
+    if (hit.error().code == store::Errc::not_found) return VITRINE_E_NOT_FOUND;
+    out->reason = call->keep(hit.error().message);
+    return VITRINE_E_INTERNAL;
+  }
+  out->value = call->keep(std::string(hit->value.view()));
+  out->stored_at_ms = hit->fetched_at_ms;
+  out->is_stale = hit->stale ? 1 : 0;
+  return VITRINE_OK;
+}
+
+vitrine_status Runtime::cache_put(vitrine_call* call, vitrine_str key, vitrine_str value,
+                                  uint32_t ttl_s) {
+  auto st = store_->cache().put(call->space_key, call->plugin->manifest.id, view(key), view(value),
+                                ttl_s, config_.stale_for_s);
+  if (st) return VITRINE_OK;
+  return st.error().code == store::Errc::invalid ? VITRINE_E_TOO_LARGE : VITRINE_E_INTERNAL;
+}
+
+vitrine_status Runtime::asset_put(vitrine_call* call, vitrine_str content_type, vitrine_str data,
+                                  vitrine_asset_ref* out) {
+  auto id = store_->assets().put(call->space_key, view(content_type), view(data));
+  if (!id) {
+    out->reason = call->keep(id.error().message);
+    return id.error().code == store::Errc::invalid ? VITRINE_E_INVALID : VITRINE_E_INTERNAL;
+  }
+  out->url = call->keep("/assets/" + call->space_key + "/" + *id);
+  return VITRINE_OK;
+}
+
+void Runtime::log(vitrine_call* call, vitrine_log_level level, vitrine_str message) {
+  static constexpr log::Level kLevels[] = {log::Level::debug, log::Level::info, log::Level::warn,
+                                           log::Level::error};
+  log::write(kLevels[level], "plugin.log",
+             {{"plugin", call->plugin->manifest.id},
+              {"space", call->space_key},
+              {"page", call->page_id},
+              {"message", view(message)}});
+}
+
+vitrine_status Runtime::is_licensed(vitrine_call* call, vitrine_str feature, int32_t* licensed) {
+  auto d = gate_.check(call->space_key, view(feature), now_ms() / 1000);
+  *licensed = d.licensed ? 1 : 0;
+  return VITRINE_OK;
+}
+
+}  // namespace vitrine::runtime
