@@ -14,5 +14,6 @@ void add_manifest_commands(CLI::App& app, int& exit_code);
 void add_plugins_commands(CLI::App& app, int& exit_code);
 void add_egress_commands(CLI::App& app, int& exit_code);
 void add_license_commands(CLI::App& app, int& exit_code);
+void add_render_command(CLI::App& app, int& exit_code);
 
 }  // namespace vitrine::cli

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_plugins_commands(app, exit_code);
   vitrine::cli::add_egress_commands(app, exit_code);
   vitrine::cli::add_license_commands(app, exit_code);
+  vitrine::cli::add_render_command(app, exit_code);
   vitrine::cli::add_store_commands(app, exit_code);
 
   try {

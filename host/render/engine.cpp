@@ -1,5 +1,6 @@
 #include "render/engine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
@@ -133,7 +134,7 @@ struct Engine::Impl {
     out.ok = true;
     out.html = std::move(clean.html);
     out.as_of_ms = now_ms();
-    out.ttl_s = res.cache_ttl_s;
+    out.ttl_s = std::min(res.cache_ttl_s, opt.max_cache_ttl_s);
     if (out.ttl_s > 0) {
       (void)rt.store().cache().put(call.space, cache_namespace(target.plugin->id), cache_key(call),
                                    encode_entry(out), out.ttl_s, opt.stale_for_s);

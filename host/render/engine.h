@@ -56,6 +56,9 @@ struct EngineOptions {
   int threads = 8;
   int macro_deadline_ms = 10'000;
   int stale_for_s = 86'400;
+  // Upper bound on how long a plugin's output counts as fresh, whatever
+  // cache_ttl_s the plugin asks for.
+  uint32_t max_cache_ttl_s = 3600;
   std::string asset_url_prefix = "/assets/";  // + SPACE + "/" + ID
 };
 

@@ -42,13 +42,20 @@ Status check_glsa_token(std::string_view t) {
   for (char c : checksum) {
     if (!lower_hex(c)) return bad("the last 8 characters must be lowercase hex digits");
   }
-  char expected[9];
-  std::snprintf(expected, sizeof expected, "%08x",
-                crypto::crc32_ieee(t.substr(0, kPrefix.size() + kSecretLen)));
-  if (checksum != std::string_view(expected, 8)) {
+  if (checksum != glsa_checksum(t.substr(0, kPrefix.size() + kSecretLen))) {
     return bad("its checksum does not match (a character was mistyped or lost)");
   }
   return ok_status();
+}
+
+std::string glsa_checksum(std::string_view head) {
+  // Grafana's satokengen writes the CRC-32 (IEEE) of "glsa_<secret>" as its
+  // four bytes in little-endian order, hex-encoded: not as "%08x".
+  const uint32_t crc = crypto::crc32_ieee(head);
+  char out[9];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x", crc & 0xffu, (crc >> 8) & 0xffu,
+                (crc >> 16) & 0xffu, (crc >> 24) & 0xffu);
+  return std::string(out, 8);
 }
 
 }  // namespace vitrine::store

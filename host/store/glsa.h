@@ -5,6 +5,7 @@
 // says which part is wrong and never echoes the token.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "store/result.h"
@@ -12,5 +13,8 @@
 namespace vitrine::store {
 
 Status check_glsa_token(std::string_view token);
+
+// The 8-hex checksum Grafana appends to "glsa_<32 alphanumerics>".
+std::string glsa_checksum(std::string_view head);
 
 }  // namespace vitrine::store

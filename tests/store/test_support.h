@@ -15,6 +15,7 @@
 
 #include "store/crypto/encoding.h"
 #include "store/crypto/keyring.h"
+#include "store/glsa.h"
 #include "store/store.h"
 
 namespace vitrine::store::testing {
@@ -32,13 +33,11 @@ inline std::string read_file(const std::filesystem::path& p) {
   return ss.str();
 }
 
-// glsa_ + 32 alphanumerics + _ + crc32 hex: a well-formed token.
+// glsa_ + 32 alphanumerics + _ + checksum: a well-formed token.
 inline std::string make_glsa(char fill, const std::string& seed = "") {
   std::string secret = (seed + std::string(32, fill)).substr(0, 32);
   std::string head = "glsa_" + secret;
-  char hex[9];
-  std::snprintf(hex, sizeof hex, "%08x", crypto::crc32_ieee(head));
-  return head + "_" + hex;
+  return head + "_" + glsa_checksum(head);
 }
 
 inline ConnectRequest to_origin(const std::string& origin) {

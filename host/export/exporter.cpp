@@ -1,0 +1,88 @@
+#include "export/exporter.h"
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "render/document.h"
+
+namespace vitrine::exporter {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string extension_for(const std::string& content_type) {
+  if (content_type == "image/png") return ".png";
+  if (content_type == "image/jpeg") return ".jpg";
+  if (content_type == "image/svg+xml") return ".svg";
+  return ".bin";
+}
+
+bool write_file(const fs::path& p, std::string_view data) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+std::vector<PageReport> export_pages(
+    runtime::Runtime& rt, render::Engine& engine, const std::vector<fs::path>& pages,
+    const ExportOptions& opt, const std::function<void(size_t, const PageReport&)>& progress) {
+  std::vector<PageReport> reports;
+  std::error_code ec;
+  fs::create_directories(opt.out_dir / "assets", ec);
+  write_file(opt.out_dir / "vitrine.css", render::stylesheet());
+  // Asset ids are content hashes: the sanitizer only lets this exact form
+  // through, so a plain pattern over the sanitized HTML finds them all.
+  const std::regex asset_url("/assets/" + opt.space + "/([0-9a-f]{64})");
+  for (size_t i = 0; i < pages.size(); ++i) {
+    PageReport rep;
+    rep.source = pages[i];
+    rep.output = opt.out_dir / (pages[i].stem().string() + ".html");
+    std::ifstream in(pages[i], std::ios::binary);
+    if (!in) {
+      rep.failure = "cannot read " + pages[i].string();
+      reports.push_back(rep);
+      progress(i, rep);
+      continue;
+    }
+    std::stringstream md;
+    md << in.rdbuf();
+    auto page = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
+    rep.macros = page.macros.size();
+    for (const auto& m : page.macros) {
+      rep.errors += m.state == render::MacroState::error ? 1 : 0;
+      rep.stale += m.state == render::MacroState::stale ? 1 : 0;
+    }
+    std::string body;
+    std::set<std::string> written;
+    auto begin = std::sregex_iterator(page.body_html.begin(), page.body_html.end(), asset_url);
+    size_t last = 0;
+    for (auto it = begin; it != std::sregex_iterator(); ++it) {
+      const std::string id = (*it)[1];
+      std::string file = "assets/" + id;
+      auto asset = rt.store().assets().get(opt.space, id);
+      if (asset) {
+        file += extension_for(asset->content_type);
+        if (written.insert(id).second) {
+          write_file(opt.out_dir / file, asset->data.view());
+          ++rep.assets;
+        }
+      }
+      body.append(page.body_html, last, static_cast<size_t>(it->position()) - last);
+      body += file;
+      last = static_cast<size_t>(it->position() + it->length());
+    }
+    body.append(page.body_html, last, std::string::npos);
+    if (!write_file(rep.output, render::page_document(page.title, body, "vitrine.css"))) {
+      rep.failure = "cannot write " + rep.output.string();
+    }
+    reports.push_back(rep);
+    progress(i, rep);
+  }
+  return reports;
+}
+
+}  // namespace vitrine::exporter

@@ -1,0 +1,19 @@
+// The standalone HTML document around a rendered page body: used by the
+// static exporter (and reusable by any front end that needs a full page).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace vitrine::render {
+
+// The stylesheet for Vitrine's class names (vitrine-macro, vitrine-error,
+// vitrine-stale, vitrine-asof, and the plugins' documented classes).
+std::string_view stylesheet();
+
+// A complete HTML5 document. `stylesheet_href` is linked (same origin); the
+// CSP meta allows only same-origin styles and images (plus data: images).
+std::string page_document(const std::string& title, const std::string& body_html,
+                          const std::string& stylesheet_href);
+
+}  // namespace vitrine::render

@@ -1,0 +1,190 @@
+// End to end through the real runtime: plugins, capabilities, egress over
+// real TLS to the simulator, store, sanitizer and engine. Names cite the
+// promise each test proves.
+#include <gmock/gmock.h>
+
+#include "host_fixture.h"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using vitrine::render::MacroState;
+
+namespace vitrine::testing {
+namespace {
+
+const char* kAllMacros = R"(# Checkout service
+
+```dashboard
+dashboard: svc-checkout
+```
+
+```alert-list
+max_items: 20
+```
+
+```annotation-timeline
+dashboard_uid: svc-checkout
+from: 2024-05-27T00:00:00Z
+to: 2024-06-04T00:00:00Z
+```
+
+```panel-image
+dashboard_uid: svc-checkout
+panel_id: 2
+width: 400
+height: 200
+from: 2024-06-03T00:00:00Z
+to: 2024-06-03T06:00:00Z
+```
+)";
+
+class PageRender : public HostFixture {};
+
+render::MacroCall macro(std::string key, std::map<std::string, std::string> params = {},
+                        std::string space = "demo") {
+  render::MacroCall c;
+  c.space = std::move(space);
+  c.page_id = "p";
+  c.macro_key = std::move(key);
+  c.params = std::move(params);
+  c.time_from = "2024-05-27T00:00:00Z";
+  c.time_to = "2024-06-04T00:00:00Z";
+  return c;
+}
+
+store::ConnectRequest origin(std::string o) {
+  store::ConnectRequest r;
+  r.origin = std::move(o);
+  return r;
+}
+
+TEST_F(PageRender, AllFourMacrosRenderThroughRealTls) {
+  render::PageOutcome out;
+  std::string html = page(kAllMacros, &out);
+  ASSERT_EQ(out.macros.size(), 4u);
+  for (const auto& m : out.macros) {
+    EXPECT_EQ(m.state, MacroState::fresh) << m.plugin_id << ": " << m.error;
+  }
+  EXPECT_THAT(html, HasSubstr("<h1>Checkout service</h1>"));
+  EXPECT_THAT(html, HasSubstr("vitrine-macro"));
+  EXPECT_THAT(html, HasSubstr("<svg"));                 // the timeline
+  EXPECT_THAT(html, HasSubstr("src=\"/assets/demo/"));  // the panel image, as a host asset
+  EXPECT_THAT(html, HasSubstr("as of"));
+}
+
+TEST_F(PageRender, P4_TokenNeverReachesPageCacheOrAudit) {
+  std::string html = page(kAllMacros);
+  EXPECT_THAT(html, Not(HasSubstr(token_)));
+  auto rows = rt_->store().audit().query({});
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) EXPECT_THAT(r.detail_json, Not(HasSubstr(token_)));
+}
+
+TEST_F(PageRender, P9_EveryUpstreamFetchIsAudited) {
+  page(kAllMacros);
+  store::AuditQuery q;
+  q.space = "demo";
+  auto rows = rt_->store().audit().query(q);
+  ASSERT_TRUE(rows.ok());
+  int egress = 0;
+  for (const auto& r : *rows) egress += r.action == "egress.fetch" ? 1 : 0;
+  EXPECT_GE(egress, 4);
+}
+
+TEST_F(PageRender, SecondViewIsServedFromCacheWithoutUpstreamRequests) {
+  page(kAllMacros);
+  auto before = sim_->context().counters.snapshot();
+  render::PageOutcome out;
+  page(kAllMacros, &out);
+  for (const auto& m : out.macros) EXPECT_EQ(m.state, MacroState::cached) << m.plugin_id;
+  EXPECT_EQ(sim_->context().counters.snapshot(), before);
+}
+
+TEST_F(PageRender, P8_OneFailingMacroNeverFailsThePage) {
+  const std::string md = std::string(kAllMacros) + "\n```dashboard\ndashboard: no-such-uid\n```\n";
+  render::PageOutcome out;
+  std::string html = page(md, &out);
+  ASSERT_EQ(out.macros.size(), 5u);
+  EXPECT_EQ(out.macros[4].state, MacroState::error);
+  EXPECT_THAT(html, HasSubstr("vitrine-error"));
+  for (size_t i = 0; i < 4; ++i) EXPECT_EQ(out.macros[i].state, MacroState::fresh);
+}
+
+TEST_F(PageRender, P8_GrafanaDownServesLastGoodContentMarkedStale) {
+  // Cap cache freshness at 1 s so the entry goes stale within the test.
+  render::EngineOptions eo;
+  eo.max_cache_ttl_s = 1;
+  engine_ = std::make_unique<render::Engine>(*rt_, eo);
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  auto good = engine_->render_macro(call);
+  ASSERT_EQ(good.state, MacroState::fresh) << good.error;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  sim::FaultRule down;
+  down.mode = sim::FaultMode::kError;
+  down.status = 500;
+  sim_->context().faults.add(down);
+  auto stale = engine_->render_macro(call);
+  EXPECT_EQ(stale.state, MacroState::stale);
+  EXPECT_THAT(stale.html, HasSubstr("vitrine-stale"));
+  EXPECT_THAT(stale.html, HasSubstr("Checkout"));  // the last good content itself
+  engine_->drain();  // the background refresh failed; the stale content must survive it
+  auto again = engine_->render_macro(call);
+  EXPECT_EQ(again.state, MacroState::stale);
+}
+
+TEST_F(PageRender, P6_AnotherSpaceCannotUseThisSpacesCacheOrToken) {
+  page(kAllMacros);
+  auto& st = rt_->store();
+  ASSERT_TRUE(st.spaces().create("admin", "other", "Other").ok());
+  ASSERT_TRUE(st.spaces().connect("admin", "other", origin("https://other.grafana.net")).ok());
+  for (const auto& p : rt_->plugins()) {
+    if (p.running) {
+      ASSERT_TRUE(st.approvals().enable("admin", "other", p.manifest.id).ok());
+    }
+  }
+  auto before = sim_->context().counters.snapshot();
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}}, "other");
+  auto out = engine_->render_macro(call);
+  // No token for "other": Grafana refuses, and nothing cached for "demo" leaks.
+  EXPECT_EQ(out.state, MacroState::error);
+  EXPECT_THAT(out.error, HasSubstr("token"));
+  EXPECT_NE(sim_->context().counters.snapshot(), before);  // it really asked, unauthenticated
+}
+
+TEST_F(PageRender, PluginNotEnabledInSpaceRendersAClearError) {
+  ASSERT_TRUE(rt_->store().approvals().disable("admin", "demo", "dashboard").ok());
+  auto out = engine_->render_macro(macro("dashboard", {{"dashboard", "svc-checkout"}}));
+  EXPECT_EQ(out.state, MacroState::error);
+  EXPECT_EQ(out.rule, "plugin-not-enabled");
+}
+
+TEST_F(PageRender, UnlicensedBadgeShowsNotLicensed) {
+  auto out = engine_->render_macro(macro("alert-badge"));
+  EXPECT_EQ(out.state, MacroState::error);
+  EXPECT_EQ(out.rule, "not-licensed");
+  EXPECT_THAT(out.html, HasSubstr("not licensed"));
+}
+
+TEST_F(PageRender, ConcurrentColdRequestsCoalesceUpstream) {
+  sim_->context().counters.reset();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&] {
+      engine_->render_macro(macro("dashboard", {{"dashboard", "svc-checkout"}}));
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
+}
+
+TEST_F(PageRender, TestConnectionUsesTheSpaceToken) {
+  auto ok = rt_->test_connection("admin", "demo");
+  EXPECT_TRUE(ok.ok) << ok.message;
+  ASSERT_TRUE(rt_->store().spaces().revoke_token("admin", "demo").ok());
+  auto refused = rt_->test_connection("admin", "demo");
+  EXPECT_FALSE(refused.ok);
+  EXPECT_THAT(refused.message, HasSubstr("refused the space's token"));
+}
+
+}  // namespace
+}  // namespace vitrine::testing
