@@ -21,6 +21,20 @@ code, pre { font-family: ui-monospace, monospace; font-size: 90%; }
 .vitrine-error { border-color: var(--bad); color: var(--bad); background: #ffebe9; }
 .vitrine-error code { color: var(--muted); }
 img { max-width: 100%; height: auto; }
+.vitrine-tags, .vitrine-labels { list-style: none; margin: 0; padding: 0; display: flex;
+  flex-wrap: wrap; gap: .25rem; }
+.vitrine-tag, .vitrine-label { background: #eef1f4; border-radius: 999px; padding: 0 .5rem;
+  font-size: 85%; white-space: nowrap; }
+.vitrine-dashboard-title { font-weight: 600; font-size: 110%; }
+.vitrine-dashboard-folder, .vitrine-dashboard-count, .vitrine-footer { color: var(--muted); }
+.vitrine-state { font-weight: 600; white-space: nowrap; }
+.vitrine-state-firing, .vitrine-badge-firing .vitrine-badge-status { color: var(--bad); }
+.vitrine-state-pending, .vitrine-state-recovering, .vitrine-state-nodata,
+.vitrine-badge-degraded .vitrine-badge-status, .vitrine-badge-nodata .vitrine-badge-status {
+  color: var(--warn); }
+.vitrine-state-normal, .vitrine-badge-healthy .vitrine-badge-status { color: var(--ok); }
+.vitrine-alert-badge { display: inline-flex; gap: .75rem; align-items: baseline; }
+.vitrine-badge-status { font-weight: 700; }
 )css";
 }
 

@@ -25,9 +25,9 @@ std::string wrap_content(const std::string& key, const std::string& html, int64_
     out += "<p class=\"vitrine-stale\" role=\"status\">Showing content as of " +
            escape_html(format_as_of(as_of_ms)) +
            "; it could not be refreshed: " + escape_html(stale_reason) + "</p>";
-  } else {
-    out += "<p class=\"vitrine-asof\">as of " + escape_html(format_as_of(as_of_ms)) + "</p>";
   }
+  // Fresh or cached content carries no host line: the plugins print their
+  // own "as of" (rendered into the cached fragment, so it stays true).
   out += "</div>";
   return out;
 }
