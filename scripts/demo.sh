@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" = 0 ]; then scripts/setup.sh; else sudo scripts/setup.sh; fi
-export CCACHE_DIR=${CCACHE_DIR:-$PWD/build/.ccache}
+# Paths relative to the checkout, so another clone of the tree (CI) hits the
+# same compiler cache.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)"
 bin=build/release/host/cli/vitrine

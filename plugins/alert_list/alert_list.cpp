@@ -560,8 +560,7 @@ Outcome render_badge(Ctx& ctx) {
 }
 
 const char* const kKeys[] = {"alert-list", "alert-badge", nullptr};
-const MacroDef kMacros[] = {{"alert-list", &render_list, true},
-                            {"alert-badge", &render_badge, true}};
+const MacroDef kMacros[] = {{"alert-list", &render_list}, {"alert-badge", &render_badge}};
 
 }  // namespace
 

@@ -208,7 +208,7 @@ Outcome render_timeline(Ctx& ctx) {
 }
 
 const char* const kKeys[] = {"annotation-timeline", nullptr};
-const MacroDef kMacros[] = {{"annotation-timeline", &render_timeline, true}};
+const MacroDef kMacros[] = {{"annotation-timeline", &render_timeline}};
 
 }  // namespace
 

@@ -3,42 +3,9 @@
 #include <exception>
 #include <new>
 
-#include "vitrine_plugin/html.h"
 #include "vitrine_plugin/url.h"
 
 namespace vitrine::pc {
-namespace {
-
-// A stable, short cache key: the host scopes keys per (space, plugin), we
-// only need to tell one invocation's parameters from another's.
-std::string last_good_key(const vitrine_render_request* req) {
-  std::string text = from_vstr(req->macro_key);
-  for (size_t i = 0; req->params != nullptr && i < req->param_count; ++i) {
-    const vitrine_param& p = req->params[i];
-    text += '\x1f' + from_vstr(p.name) + '=' + from_vstr(p.text_value) + ':' +
-            std::to_string(p.int_value);
-    for (size_t k = 0; p.items != nullptr && k < p.item_count; ++k) {
-      text += ',' + from_vstr(p.items[k]);
-    }
-  }
-  text += '\x1f' + from_vstr(req->timezone) + '\x1f' + from_vstr(req->theme);
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  static const char* const kHex = "0123456789abcdef";
-  std::string key = "last-good:";
-  for (int shift = 60; shift >= 0; shift -= 4) key += kHex[(h >> shift) & 0xF];
-  return key;
-}
-
-// Keep last-good renderings for a week: long enough to ride out an outage,
-// short enough that a page does not show ancient content forever.
-constexpr uint32_t kLastGoodTtlS = 7 * 24 * 3600;
-constexpr uint32_t kStaleTtlS = 30;
-
-}  // namespace
 
 std::string Ctx::as_of() const { return "as of " + format_time(req->now_ms, zone); }
 
@@ -56,22 +23,18 @@ std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_fo
       return Outcome::fail(VITRINE_E_UNAVAILABLE,
                            "Grafana is not reachable" +
                                (r.reason.empty() ? "" : " (" + r.reason + ")") +
-                               "; the content will return when it is back",
-                           true);
+                               "; the content will return when it is back");
     case VITRINE_E_TIMEOUT:
       return Outcome::fail(VITRINE_E_TIMEOUT,
-                           "Grafana is not reachable: it did not answer in time; try again later",
-                           true);
+                           "Grafana is not reachable: it did not answer in time; try again later");
     case VITRINE_E_TOO_LARGE:
       return Outcome::fail(VITRINE_E_TOO_LARGE,
                            "Grafana's answer is larger than the host allows" +
                                (r.reason.empty() ? "" : " (" + r.reason + ")") +
                                "; narrow the macro's filters");
     case VITRINE_E_UPSTREAM:
-      return Outcome::fail(
-          VITRINE_E_UPSTREAM,
-          "Grafana's answer could not be used" + (r.reason.empty() ? "" : " (" + r.reason + ")"),
-          true);
+      return Outcome::fail(VITRINE_E_UPSTREAM, "Grafana's answer could not be used" +
+                                                   (r.reason.empty() ? "" : " (" + r.reason + ")"));
     default:
       return Outcome::fail(VITRINE_E_INTERNAL, "the request to Grafana failed (status " +
                                                    std::to_string(r.status) + ")" +
@@ -87,8 +50,7 @@ std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_fo
   if (s == 404) return Outcome::fail(VITRINE_E_NOT_FOUND, std::string(not_found));
   if (s == 429) {
     return Outcome::fail(VITRINE_E_UPSTREAM,
-                         "Grafana is rate limiting requests (HTTP 429); try again in a minute",
-                         true);
+                         "Grafana is rate limiting requests (HTTP 429); try again in a minute");
   }
   if (s >= 300 && s < 400) {
     return Outcome::fail(VITRINE_E_UPSTREAM,
@@ -97,10 +59,8 @@ std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_fo
                              "space's Grafana token");
   }
   if (s >= 500) {
-    return Outcome::fail(
-        VITRINE_E_UPSTREAM,
-        "Grafana answered with a server error (HTTP " + std::to_string(s) + "); try again later",
-        true);
+    return Outcome::fail(VITRINE_E_UPSTREAM, "Grafana answered with a server error (HTTP " +
+                                                 std::to_string(s) + "); try again later");
   }
   return Outcome::fail(VITRINE_E_UPSTREAM,
                        "Grafana refused the request (HTTP " + std::to_string(s) + ")");
@@ -115,8 +75,7 @@ std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view wha
     return Outcome::fail(VITRINE_E_UPSTREAM,
                          "Grafana's " + std::string(what) + " answer is not valid JSON" +
                              (html ? " (it is an HTML page)" : " (truncated or malformed)") +
-                             "; try again later",
-                         true);
+                             "; try again later");
   }
   out = *v;
   return std::nullopt;
@@ -135,7 +94,7 @@ void write_reason(vitrine_sink* sink, std::string_view reason) {
 }
 
 vitrine_status run_render(const Caps& caps, vitrine_call* call, const vitrine_render_request* req,
-                          vitrine_render_result* result, const RenderFn& fn, bool use_last_good) {
+                          vitrine_render_result* result, const RenderFn& fn) {
   try {
     if (result == nullptr || result->struct_size < sizeof(vitrine_render_result) ||
         result->html == nullptr || result->error == nullptr) {
@@ -164,9 +123,7 @@ vitrine_status run_render(const Caps& caps, vitrine_call* call, const vitrine_re
                          "connect the space to its Grafana stack");
     }
     Outcome out = fn(ctx);
-    const std::string key = use_last_good ? last_good_key(req) : std::string();
     if (out.status == VITRINE_OK) {
-      if (use_last_good) caps.cache_put(call, key, out.html, kLastGoodTtlS);
       const vitrine_status st = result->html->write(result->html, out.html.data(), out.html.size());
       if (st != VITRINE_OK) {
         return write_error(result, VITRINE_E_TOO_LARGE,
@@ -176,17 +133,8 @@ vitrine_status run_render(const Caps& caps, vitrine_call* call, const vitrine_re
       result->cache_ttl_s = out.ttl_s;
       return VITRINE_OK;
     }
-    if (out.transient && use_last_good) {
-      if (auto hit = caps.cache_get(call, key); hit && !hit->value.empty()) {
-        std::string html = "<div class=\"vitrine-stale\" role=\"status\">" + esc(out.error) +
-                           ". Showing the last good content, rendered " +
-                           esc(format_time(hit->stored_at_ms, ctx.zone)) + ".</div>" + hit->value;
-        if (result->html->write(result->html, html.data(), html.size()) == VITRINE_OK) {
-          result->cache_ttl_s = kStaleTtlS;
-          return VITRINE_OK;
-        }
-      }
-    }
+    // Every failure, transient or not, is reported as such: the host keeps
+    // the last good rendering and serves it marked stale (P8).
     if (out.error.empty()) out.error = "the plugin failed without giving a reason";
     return write_error(result, out.status == VITRINE_OK ? VITRINE_E_INTERNAL : out.status,
                        out.error);

@@ -252,7 +252,7 @@ Outcome render_dashboard(Ctx& ctx) {
 }
 
 const char* const kKeys[] = {"dashboard", nullptr};
-const MacroDef kMacros[] = {{"dashboard", &render_dashboard, true}};
+const MacroDef kMacros[] = {{"dashboard", &render_dashboard}};
 
 }  // namespace
 

@@ -166,8 +166,8 @@ Outcome render_panel(Ctx& ctx) {
   uint32_t w = 0;
   uint32_t h = 0;
   if (std::string bad = check_png(r.body, w, h); !bad.empty()) {
-    return Outcome::fail(VITRINE_E_UPSTREAM, "Grafana's answer is not a usable panel image: " + bad,
-                         true);
+    return Outcome::fail(VITRINE_E_UPSTREAM,
+                         "Grafana's answer is not a usable panel image: " + bad);
   }
   if (w != static_cast<uint32_t>(width) || h != static_cast<uint32_t>(height)) {
     if (w == kPlaceholderWidth && h == kPlaceholderHeight) {
@@ -208,7 +208,7 @@ Outcome render_panel(Ctx& ctx) {
 }
 
 const char* const kKeys[] = {"panel-image", nullptr};
-const MacroDef kMacros[] = {{"panel-image", &render_panel, true}};
+const MacroDef kMacros[] = {{"panel-image", &render_panel}};
 
 }  // namespace
 

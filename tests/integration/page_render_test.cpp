@@ -69,7 +69,7 @@ TEST_F(PageRender, AllFourMacrosRenderThroughRealTls) {
   EXPECT_THAT(html, HasSubstr("vitrine-macro"));
   EXPECT_THAT(html, HasSubstr("<svg"));                 // the timeline
   EXPECT_THAT(html, HasSubstr("src=\"/assets/demo/"));  // the panel image, as a host asset
-  EXPECT_THAT(html, HasSubstr("as of"));
+  EXPECT_THAT(html, HasSubstr("as of"));  // the plugins' own notice
 }
 
 TEST_F(PageRender, P4_TokenNeverReachesPageCacheOrAudit) {

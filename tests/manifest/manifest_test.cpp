@@ -75,7 +75,7 @@ TEST(Manifest, AlertListCarriesLicensingEgressAndEnumDefaults) {
   CheckResult r = check_file(kManifests / "alert_list.yml");
   ASSERT_TRUE(r.ok());
   const Manifest& m = *r.manifest;
-  EXPECT_EQ(m.scopes, (std::vector<std::string>{"grafana:read:alerts", "storage:cache"}));
+  EXPECT_EQ(m.scopes, (std::vector<std::string>{"grafana:read:alerts"}));
   ASSERT_EQ(m.egress.size(), 1u);
   EXPECT_TRUE(m.egress[0].wildcard);
   EXPECT_TRUE(m.egress[0].customer_managed);
@@ -94,6 +94,23 @@ TEST(Manifest, AlertListCarriesLicensingEgressAndEnumDefaults) {
   const Parameter& max_items = m.macros[0].parameters[4];
   EXPECT_EQ(max_items.min, 1);
   EXPECT_EQ(max_items.max, 500);
+}
+
+TEST(Manifest, P3_BundledRenderersRequestOnlyTheScopesTheyUse) {
+  // The host owns rendered-content caching and staleness (P8), so no
+  // bundled renderer asks for storage:cache; panel_image stores its PNGs.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> want = {
+      {"dashboard.yml", {"grafana:read:dashboards"}},
+      {"alert_list.yml", {"grafana:read:alerts"}},
+      {"annotation_timeline.yml", {"grafana:read:annotations"}},
+      {"panel_image.yml", {"grafana:render", "storage:assets"}},
+  };
+  for (const auto& [file, scopes] : want) {
+    CheckResult r = check_file(kManifests / file);
+    ASSERT_TRUE(r.ok()) << file;
+    EXPECT_EQ(rules_of(r), std::vector<std::string>{}) << file;  // not even a warning
+    EXPECT_EQ(r.manifest->scopes, scopes) << file;
+  }
 }
 
 TEST(Manifest, ParamTypeSpellingsRoundTrip) {

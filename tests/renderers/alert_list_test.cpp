@@ -209,24 +209,5 @@ TEST_F(AlertList, GrafanaErrorEnvelopeIsReported) {
   EXPECT_NE(r.error.find("invalid state filter"), std::string::npos) << r.error;
 }
 
-TEST_F(AlertList, P8_LastGoodContentIsShownStaleWhenGrafanaIsDown) {
-  const Rendered good = render("alert_list", "alert-list", {});
-  ASSERT_EQ(good.status, VITRINE_OK);
-  ASSERT_EQ(fake().cache.size(), 1u);
-  fake().fault = Fault::kUnavailable;
-  const Rendered stale = render("alert_list", "alert-list", {});
-  ASSERT_EQ(stale.status, VITRINE_OK) << stale.error;
-  EXPECT_EQ(
-      stale.html.rfind("<div class=\"vitrine-stale\" role=\"status\">Grafana is not reachable", 0),
-      0u)
-      << stale.html;
-  EXPECT_NE(stale.html.find(good.html), std::string::npos);
-  EXPECT_EQ(stale.ttl_s, 30u);
-  // A token problem is not transient: never papered over with old content.
-  fake().fault = Fault::kHttp401;
-  const Rendered refused = render("alert_list", "alert-list", {});
-  EXPECT_NE(refused.status, VITRINE_OK);
-}
-
 }  // namespace
 }  // namespace vitrine::test

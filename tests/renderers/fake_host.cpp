@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -185,21 +186,28 @@ vitrine_status fake_get(vitrine_call* call, const vitrine_http_request* req,
 
 std::string key_of(vitrine_str s) { return std::string(s.ptr == nullptr ? "" : s.ptr, s.len); }
 
-vitrine_status fake_cache_get(vitrine_call* call, vitrine_str key, vitrine_cache_entry* out) {
-  const auto it = g_state.cache.find(key_of(key));
-  if (it == g_state.cache.end()) {
-    out->reason = call->keep("no such entry");
-    return VITRINE_E_NOT_FOUND;
-  }
-  out->value = call->keep(it->second);
-  out->stored_at_ms = kNowMs - 3600'000;
-  out->is_stale = 1;
-  return VITRINE_OK;
+// No bundled plugin asks for storage:cache: the host owns rendered-content
+// caching and staleness (P8). The table is still offered, as the real host
+// does, so a test can prove it goes unused; like the host, it refuses a
+// plugin without the scope.
+bool has_scope(const vitrine_call* call, const std::string& scope) {
+  const auto& scopes = call->plugin->manifest.scopes;
+  return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
 
-vitrine_status fake_cache_put(vitrine_call*, vitrine_str key, vitrine_str value, uint32_t) {
-  g_state.cache[key_of(key)] = key_of(value);
-  return VITRINE_OK;
+vitrine_status fake_cache_get(vitrine_call* call, vitrine_str key, vitrine_cache_entry* out) {
+  g_state.cache_calls.push_back("get " + key_of(key));
+  if (!has_scope(call, "storage:cache")) {
+    out->reason = call->keep("plugin lacks scope storage:cache [scope-storage-cache]");
+    return VITRINE_E_DENIED;
+  }
+  out->reason = call->keep("no such entry");
+  return VITRINE_E_NOT_FOUND;
+}
+
+vitrine_status fake_cache_put(vitrine_call* call, vitrine_str key, vitrine_str, uint32_t) {
+  g_state.cache_calls.push_back("put " + key_of(key));
+  return has_scope(call, "storage:cache") ? VITRINE_OK : VITRINE_E_DENIED;
 }
 
 vitrine_status fake_asset_put(vitrine_call* call, vitrine_str type, vitrine_str data,

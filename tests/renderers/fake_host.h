@@ -53,7 +53,7 @@ struct FakeState {
   std::vector<std::string> scope_violations;  // URLs outside the plugin's scopes
   std::map<std::string, std::string> bodies;  // path -> body, overrides the fixtures
   std::optional<bool> licensed = true;        // nullopt: license/1 fails
-  std::map<std::string, std::string> cache;   // cache/1 contents
+  std::vector<std::string> cache_calls;       // every cache/1 call, "get KEY" / "put KEY"
   std::vector<std::string> assets;            // bytes stored through assets/1
   std::vector<std::string> log;
 };

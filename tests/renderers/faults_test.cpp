@@ -55,6 +55,45 @@ TEST(P8_FailSafe, FaultMessagesSayWhatToDo) {
   }
 }
 
+// The host owns staleness: it caches every good rendering and, when a
+// refresh fails, serves that copy marked stale with its real "as of" time.
+// It can only do so if the plugin reports the failure. A plugin that
+// answered OK with old content would be cached as fresh, so a transient
+// failure right after a good render must still be a failure with no HTML,
+// and no plugin keeps content of its own through cache/1.
+TEST(P8_FailSafe, TransientFailureAfterAGoodRenderIsReportedForTheHostToServeStale) {
+  struct Transient {
+    Fault fault;
+    vitrine_status status;
+    std::string text;
+  };
+  const std::vector<Transient> transients = {
+      {Fault::kUnavailable, VITRINE_E_UNAVAILABLE, "Grafana is not reachable (connection refused)"},
+      {Fault::kTimeout, VITRINE_E_TIMEOUT, "Grafana is not reachable: it did not answer in time"},
+      {Fault::kHtml500, VITRINE_E_UPSTREAM, "Grafana answered with a server error (HTTP 500)"},
+      {Fault::kHttp429, VITRINE_E_UPSTREAM, "Grafana is rate limiting requests (HTTP 429)"},
+      {Fault::kProtocol, VITRINE_E_UPSTREAM, "Grafana's answer could not be used"},
+  };
+  for (const auto& c : macro_cases()) {
+    for (const auto& t : transients) {
+      SCOPED_TRACE(c.macro + " / " + fault_name(t.fault));
+      reset_fake();
+      const Rendered good = render(c.plugin, c.macro, c.params);
+      ASSERT_EQ(good.status, VITRINE_OK) << good.error;
+      ASSERT_FALSE(good.html.empty());
+      fake().fault = t.fault;
+      const Rendered r = render(c.plugin, c.macro, c.params);
+      EXPECT_EQ(r.status, t.status) << r.error;
+      EXPECT_NE(r.error.find(t.text), std::string::npos) << r.error;
+      EXPECT_TRUE(r.html.empty()) << r.html;
+      EXPECT_EQ(r.ttl_s, 0u);
+      EXPECT_EQ(fake().urls.size(), 2u);  // it really asked Grafana again
+      EXPECT_TRUE(fake().cache_calls.empty())
+          << "the plugin used cache/1: " << fake().cache_calls[0];
+    }
+  }
+}
+
 TEST(P8_FailSafe, DashboardNotFoundNamesTheUid) {
   reset_fake();
   fake().fault = Fault::kHttp404;

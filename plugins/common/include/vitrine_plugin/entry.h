@@ -14,7 +14,6 @@ namespace vitrine::pc {
 struct MacroDef {
   const char* key;
   Outcome (*fn)(Ctx&);
-  bool use_last_good;
 };
 
 // Per-plugin state: written once by create() on the main thread before any
@@ -32,7 +31,7 @@ inline vitrine_status dispatch(const PluginState& st, vitrine_call* call,
                                    : std::string_view();
   for (size_t i = 0; i < st.macro_count; ++i) {
     if (key == st.macros[i].key) {
-      return run_render(st.caps, call, req, result, st.macros[i].fn, st.macros[i].use_last_good);
+      return run_render(st.caps, call, req, result, st.macros[i].fn);
     }
   }
   return write_error(result, VITRINE_E_NOT_FOUND,

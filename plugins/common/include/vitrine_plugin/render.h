@@ -1,7 +1,8 @@
 // The render boundary shared by every bundled plugin: argument checks, the
 // secret-shape refusal, exception containment (ABI-7), mapping of capability
-// and HTTP failures to reasons a page author can act on, and the last-good
-// fallback through cache/1 when Grafana is unreachable (P8).
+// and HTTP failures to reasons a page author can act on. A failure is always
+// reported as a failure, never replaced by older content: the host owns
+// staleness and serves its last good rendering marked stale (P8).
 #pragma once
 
 #include <cstdint>
@@ -24,15 +25,12 @@ struct Outcome {
   std::string html;
   std::string error;
   uint32_t ttl_s = 0;
-  // A failure that says nothing about the content (Grafana down, slow,
-  // overloaded): the last good rendering may be shown instead, marked stale.
-  bool transient = false;
 
   static Outcome ok(std::string html, uint32_t ttl_s) {
-    return Outcome{VITRINE_OK, std::move(html), {}, ttl_s, false};
+    return Outcome{VITRINE_OK, std::move(html), {}, ttl_s};
   }
-  static Outcome fail(vitrine_status status, std::string error, bool transient = false) {
-    return Outcome{status, {}, std::move(error), 0, transient};
+  static Outcome fail(vitrine_status status, std::string error) {
+    return Outcome{status, {}, std::move(error), 0};
   }
 };
 
@@ -58,10 +56,10 @@ std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view wha
 
 using RenderFn = std::function<Outcome(Ctx&)>;
 
-// Runs `fn` inside the boundary and writes its result into `result`.
-// `use_last_good` enables the cache/1 fallback for transient failures.
+// Runs `fn` inside the boundary and writes its result into `result`. A
+// failure leaves the HTML sink untouched and returns its status and reason.
 vitrine_status run_render(const Caps& caps, vitrine_call* call, const vitrine_render_request* req,
-                          vitrine_render_result* result, const RenderFn& fn, bool use_last_good);
+                          vitrine_render_result* result, const RenderFn& fn);
 
 // Writes `reason` into the error sink (bounded by the host) and returns
 // `status`: the one way a plugin reports failure.
