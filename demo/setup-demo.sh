@@ -31,7 +31,7 @@ plugins_dir: $plugins
 key_file: keyring
 dev_mode: true
 plugins:
-  mode: in-process
+  mode: worker
 egress:
   extra_ca_file: tls/ca.pem
   # Demo only: demo.grafana.net is the local simulator.

@@ -8,6 +8,7 @@ packages=(
   libboost-dev libboost-filesystem-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libpsl-dev libcli11-dev zlib1g-dev libgumbo-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
+  libseccomp-dev clang libclang-rt-14-dev
   python3 python3-jsonschema python3-yaml
 )
 missing=()

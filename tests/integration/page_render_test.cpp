@@ -69,7 +69,7 @@ TEST_F(PageRender, AllFourMacrosRenderThroughRealTls) {
   EXPECT_THAT(html, HasSubstr("vitrine-macro"));
   EXPECT_THAT(html, HasSubstr("<svg"));                 // the timeline
   EXPECT_THAT(html, HasSubstr("src=\"/assets/demo/"));  // the panel image, as a host asset
-  EXPECT_THAT(html, HasSubstr("as of"));  // the plugins' own notice
+  EXPECT_THAT(html, HasSubstr("as of"));                // the plugins' own notice
 }
 
 TEST_F(PageRender, P4_TokenNeverReachesPageCacheOrAudit) {
@@ -184,6 +184,28 @@ TEST_F(PageRender, TestConnectionUsesTheSpaceToken) {
   auto refused = rt_->test_connection("admin", "demo");
   EXPECT_FALSE(refused.ok);
   EXPECT_THAT(refused.message, HasSubstr("refused the space's token"));
+}
+
+}  // namespace
+}  // namespace vitrine::testing
+
+namespace vitrine::testing {
+namespace {
+
+class WorkerMode : public HostFixture {};
+
+TEST_F(WorkerMode, AllFourMacrosRenderInIsolatedWorkers) {
+  config_.worker_path = VITRINE_WORKER_PATH;
+  reopen("worker");
+  ASSERT_STREQ(rt_->runner().mode(), "worker");
+  render::PageOutcome out;
+  std::string html = page(kAllMacros, &out);
+  ASSERT_EQ(out.macros.size(), 4u);
+  for (const auto& m : out.macros) {
+    EXPECT_EQ(m.state, MacroState::fresh) << m.plugin_id << ": " << m.error;
+  }
+  EXPECT_THAT(html, HasSubstr("src=\"/assets/demo/"));
+  EXPECT_THAT(html, Not(HasSubstr(token_)));
 }
 
 }  // namespace

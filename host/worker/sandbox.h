@@ -1,0 +1,40 @@
+// The lockdown a worker applies to itself before any plugin code runs
+// (docs/security/isolation.md, "What the sandbox blocks").
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace vitrine::worker {
+
+struct SandboxOptions {
+  uint64_t address_space_bytes = 0;  // RLIMIT_AS; 0 = none (always none under ASan)
+  uint32_t cpu_seconds = 0;          // RLIMIT_CPU; 0 = none
+  uint32_t max_open_files = 0;       // RLIMIT_NOFILE; 0 = unchanged
+  bool net_namespace = true;         // try unshare(CLONE_NEWNET)
+  int ipc_fd = -1;                   // the one socket the worker keeps
+  // Landlock: the only trees the worker may open files under (read and
+  // execute only). The system library and time-zone trees are always added.
+  std::vector<std::string> readable_paths;
+};
+
+struct SandboxReport {
+  bool ok = false;      // false: the worker must not load the plugin
+  std::string applied;  // e.g. "rlimits netns no_new_privs seccomp"
+  std::string error;    // why it failed
+};
+
+// Applies, in this order: a new network namespace (best effort: needs
+// CAP_SYS_ADMIN or unprivileged user namespaces), rlimits (address space,
+// CPU, file size 0, open files), PR_SET_NO_NEW_PRIVS, a Landlock ruleset
+// limiting file opens to read-only access under `readable_paths` and the
+// system trees (best effort: Linux >= 5.13), and the seccomp filter. Must run while the process is
+// single-threaded. Irreversible.
+SandboxReport lock_down(const SandboxOptions& options);
+
+// True when this build runs under AddressSanitizer (RLIMIT_AS is skipped:
+// ASan reserves terabytes of shadow address space).
+bool built_with_asan();
+
+}  // namespace vitrine::worker

@@ -1,0 +1,286 @@
+#include "worker/worker_process.h"
+
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "manifest/manifest.h"
+#include "plugins/call.h"
+#include "plugins/call_services.h"
+#include "plugins/capability_tables.h"
+#include "plugins/host_table.h"
+#include "plugins/invoke.h"
+#include "plugins/loader.h"
+#include "worker/io.h"
+#include "worker/ipc.h"
+#include "worker/sandbox.h"
+
+namespace vitrine::worker {
+namespace {
+
+using plugins::CallServices;
+
+// Exit codes, visible to the host's supervisor.
+constexpr int kExitHostGone = 0;
+constexpr int kExitProtocol = 3;
+
+[[noreturn]] void leave(int code) { ::_exit(code); }
+
+// The worker's end of the socket. Capability calls may come from several
+// plugin threads during one render; each is one request/reply round trip
+// under the mutex.
+class Channel {
+ public:
+  explicit Channel(int fd) : fd_(fd) {}
+
+  void send(const std::string& frame) {
+    if (!send_all(fd_, frame)) leave(kExitHostGone);
+  }
+
+  // Blocks for the next frame; leaves the process when the host hung up or
+  // spoke out of protocol.
+  void receive(ipc::FrameHeader& header, std::string& payload) {
+    for (;;) {
+      ipc::DecodeError error;
+      switch (reader_.next(header, payload, error)) {
+        case ipc::FrameReader::State::frame:
+          return;
+        case ipc::FrameReader::State::error:
+          leave(kExitProtocol);
+        case ipc::FrameReader::State::need_more:
+          break;
+      }
+      if (receive_some(fd_, reader_) <= 0) leave(kExitHostGone);
+    }
+  }
+
+  // One capability round trip.
+  ipc::CapReply call(const ipc::CapCall& request) {
+    std::lock_guard lock(mu_);
+    const uint32_t id = ++next_id_;
+    std::string frame;
+    ipc::encode(frame, id, request);
+    send(frame);
+    ipc::FrameHeader header;
+    std::string payload;
+    receive(header, payload);
+    ipc::CapReply reply;
+    ipc::DecodeError error;
+    if (header.type != ipc::MessageType::cap_reply || header.request_id != id ||
+        !ipc::decode(payload, reply, error)) {
+      leave(kExitProtocol);
+    }
+    return reply;
+  }
+
+  void log(int32_t level, std::string_view message) {
+    std::lock_guard lock(mu_);
+    std::string frame;
+    ipc::encode(frame, 0, ipc::Log{level, std::string(message)});
+    send(frame);
+  }
+
+ private:
+  int fd_;
+  std::mutex mu_;
+  ipc::FrameReader reader_;
+  uint32_t next_id_ = 0;
+};
+
+std::string to_string(vitrine_str s) {
+  return s.len == 0 ? std::string() : std::string(s.ptr, s.len);
+}
+
+// The worker-side CallServices: the standard trampolines validate what the
+// plugin passed, then these turn each call into a message. The host runs
+// the same trampolines again on its side with the real services, so
+// nothing decided here is trusted.
+class ForwardingServices final : public CallServices {
+ public:
+  explicit ForwardingServices(Channel& channel) : channel_(channel) {}
+
+  vitrine_status http_get(vitrine_call* call, const vitrine_http_request* req,
+                          vitrine_http_response* resp) override {
+    if (req == nullptr || resp == nullptr || req->struct_size < sizeof(vitrine_http_request) ||
+        resp->struct_size < sizeof(vitrine_http_response) ||
+        (req->url.ptr == nullptr && req->url.len != 0) ||
+        (req->headers == nullptr && req->header_count != 0) || req->header_count > 64) {
+      return VITRINE_E_INVALID;
+    }
+    ipc::CapCall c;
+    c.op = ipc::CapOp::http_get;
+    c.url = to_string(req->url);
+    for (size_t i = 0; i < req->header_count; ++i) {
+      const auto& h = req->headers[i];
+      if ((h.name.ptr == nullptr && h.name.len != 0) ||
+          (h.value.ptr == nullptr && h.value.len != 0) || h.name.len > 4096 || h.value.len > 4096) {
+        return VITRINE_E_INVALID;
+      }
+      c.headers.emplace_back(to_string(h.name), to_string(h.value));
+    }
+    c.timeout_ms = req->timeout_ms;
+    ipc::CapReply r = channel_.call(c);
+    resp->http_status = r.http_status;
+    resp->content_type = call->keep(std::move(r.content_type));
+    resp->body = call->keep(std::move(r.body));
+    resp->final_url = call->keep(std::move(r.final_url));
+    resp->rule = call->keep(std::move(r.rule));
+    resp->reason = call->keep(std::move(r.reason));
+    return r.status;
+  }
+
+  vitrine_status cache_get(vitrine_call* call, vitrine_str key, vitrine_cache_entry* out) override {
+    ipc::CapCall c;
+    c.op = ipc::CapOp::cache_get;
+    c.key = to_string(key);
+    ipc::CapReply r = channel_.call(c);
+    out->value = call->keep(std::move(r.body));
+    out->stored_at_ms = r.stored_at_ms;
+    out->is_stale = r.is_stale;
+    out->reason = call->keep(std::move(r.reason));
+    return r.status;
+  }
+
+  vitrine_status cache_put(vitrine_call*, vitrine_str key, vitrine_str value,
+                           uint32_t ttl_s) override {
+    ipc::CapCall c;
+    c.op = ipc::CapOp::cache_put;
+    c.key = to_string(key);
+    c.data = to_string(value);
+    c.ttl_s = ttl_s;
+    return channel_.call(c).status;
+  }
+
+  vitrine_status asset_put(vitrine_call* call, vitrine_str content_type, vitrine_str data,
+                           vitrine_asset_ref* out) override {
+    ipc::CapCall c;
+    c.op = ipc::CapOp::asset_put;
+    c.key = to_string(content_type);
+    c.data = to_string(data);
+    ipc::CapReply r = channel_.call(c);
+    out->url = call->keep(std::move(r.body));
+    out->reason = call->keep(std::move(r.reason));
+    return r.status;
+  }
+
+  void log(vitrine_call*, vitrine_log_level level, vitrine_str message) override {
+    channel_.log(level, std::string_view(message.ptr == nullptr ? "" : message.ptr, message.len));
+  }
+
+  vitrine_status is_licensed(vitrine_call*, vitrine_str feature, int32_t* licensed) override {
+    ipc::CapCall c;
+    c.op = ipc::CapOp::is_licensed;
+    c.key = to_string(feature);
+    ipc::CapReply r = channel_.call(c);
+    *licensed = r.licensed != 0 ? 1 : 0;
+    return r.status;
+  }
+
+ private:
+  Channel& channel_;
+};
+
+}  // namespace
+
+int run_worker(int ipc_fd) {
+  Channel channel(ipc_fd);
+  ipc::FrameHeader header;
+  std::string payload;
+  channel.receive(header, payload);
+  ipc::Hello hello;
+  ipc::DecodeError error;
+  if (header.type != ipc::MessageType::hello || !ipc::decode(payload, hello, error)) {
+    leave(kExitProtocol);
+  }
+  const uint32_t hello_id = header.request_id;
+  auto refuse = [&](std::string rule, std::string message, std::string sandbox) {
+    std::string frame;
+    ipc::encode(frame, hello_id,
+                ipc::Ready{0, std::move(rule), std::move(message), std::move(sandbox)});
+    channel.send(frame);
+    leave(kExitHostGone);
+  };
+
+  // Before the sandbox: read and check the manifest (yaml-cpp, file I/O).
+  // No plugin code has been mapped yet.
+  auto checked = manifest::check_file(hello.manifest_path);
+  if (!checked.ok()) {
+    refuse("manifest-invalid", "the worker could not check manifest " + hello.manifest_path, "");
+  }
+
+  // Lock down before the plugin library is even opened: its static
+  // constructors, create() and every render run inside the sandbox.
+  std::string sandbox = "none";
+  if ((hello.flags & ipc::kHelloSandbox) != 0) {
+    SandboxOptions options;
+    options.address_space_bytes = hello.address_space_bytes;
+    options.cpu_seconds = hello.cpu_seconds;
+    options.max_open_files = hello.max_open_files;
+    options.net_namespace = (hello.flags & ipc::kHelloNetNamespace) != 0;
+    options.ipc_fd = ipc_fd;
+    // The plugin's own directory (its library and any data beside it) and
+    // a configured time-zone database.
+    options.readable_paths.push_back(checked.manifest->path.parent_path().string());
+    if (const char* dir = std::getenv("TZDIR"); dir != nullptr && dir[0] != '\0') {
+      options.readable_paths.emplace_back(dir);
+    }
+    SandboxReport report = lock_down(options);
+    if (!report.ok) {
+      refuse(
+          "worker-sandbox",
+          "the worker could not lock itself down: " + report.error + "; the plugin was not loaded",
+          report.applied);
+    }
+    sandbox = report.applied;
+  }
+
+  // The same loader as in-process, against a host table whose capabilities
+  // forward over the socket.
+  static ForwardingServices services(channel);
+  static plugins::HostTable host_table;
+  plugins::offer_standard_capabilities(host_table);
+  static plugins::LoadedPlugin loaded;
+  plugins::Refusal refusal;
+  if (!plugins::load_plugin(*checked.manifest, host_table.abi(), loaded, refusal)) {
+    refuse(refusal.rule, refusal.message, sandbox);
+  }
+  {
+    std::string frame;
+    ipc::encode(frame, hello_id, ipc::Ready{1, "", "", sandbox});
+    channel.send(frame);
+  }
+
+  for (;;) {
+    channel.receive(header, payload);
+    ipc::Render request;
+    if (header.type != ipc::MessageType::render || !ipc::decode(payload, request, error)) {
+      leave(kExitProtocol);
+    }
+    plugins::RenderInput input;
+    input.macro_key = std::move(request.macro_key);
+    input.params = std::move(request.params);
+    input.space_key = std::move(request.space_key);
+    input.page_id = std::move(request.page_id);
+    input.locale = std::move(request.locale);
+    input.timezone = std::move(request.timezone);
+    input.theme = std::move(request.theme);
+    input.time_from = std::move(request.time_from);
+    input.time_to = std::move(request.time_to);
+    input.grafana_base_url = std::move(request.grafana_base_url);
+    input.timeout_ms = request.timeout_ms;
+    input.now_ms = request.now_ms;
+    input.services = &services;
+    plugins::RenderOutput out = plugins::render_macro(loaded, input);
+    ipc::Result result{out.status,          std::move(out.html), std::move(out.error),
+                       std::move(out.rule), out.cache_ttl_s,     out.html_truncated ? 1u : 0u};
+    std::string frame;
+    ipc::encode(frame, header.request_id, result);
+    channel.send(frame);
+  }
+}
+
+}  // namespace vitrine::worker

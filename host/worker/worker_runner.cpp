@@ -1,0 +1,669 @@
+#include "worker/worker_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "log/log.h"
+#include "plugins/call.h"
+#include "plugins/capability_tables.h"
+#include "plugins/host_table.h"
+#include "plugins/loader.h"
+#include "worker/io.h"
+#include "worker/ipc.h"
+#include "worker/worker_process.h"
+
+extern char** environ;
+
+namespace vitrine::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using plugins::RenderInput;
+using plugins::RenderOutput;
+
+int64_t unix_ms_now() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t ms_until(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t - Clock::now()).count();
+}
+
+// Only these variables reach a worker: the host's environment may hold the
+// master key or other secrets (P4), and a plugin needs none of them.
+constexpr const char* kPassedEnv[] = {"TZ",           "TZDIR",         "LANG",        "LC_ALL",
+                                      "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"};
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* abbrev = sigabbrev_np(sig);
+    return std::string("killed by SIG") + (abbrev != nullptr ? abbrev : std::to_string(sig));
+  }
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status));
+  return "ended";
+}
+
+// One worker process and its socket.
+struct Worker {
+  pid_t pid = -1;
+  int fd = -1;
+  ipc::FrameReader reader;
+  uint32_t next_id = 0;
+  Clock::time_point last_used = Clock::now();
+  std::string sandbox;
+
+  Worker() = default;
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker() { kill_and_reap(); }
+
+  // SIGKILL and wait; returns how it ended.
+  std::string kill_and_reap() {
+    std::string how;
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      how = describe_exit(status);
+      pid = -1;
+    }
+    if (fd >= 0) {
+      ::close(fd);
+      fd = -1;
+    }
+    return how;
+  }
+
+  // After the socket closed: how the process ended (it is gone or going;
+  // SIGKILL makes sure).
+  std::string reap_after_eof() {
+    if (pid <= 0) return "ended";
+    int status = 0;
+    // Give a dying worker a moment to finish exiting on its own so that the
+    // real cause (SIGSEGV, exit code) is reported rather than our SIGKILL.
+    for (int i = 0; i < 200; ++i) {
+      pid_t r = ::waitpid(pid, &status, WNOHANG);
+      if (r == pid) {
+        pid = -1;
+        return describe_exit(status);
+      }
+      ::usleep(5000);
+    }
+    return kill_and_reap();
+  }
+
+  uint64_t resident_bytes() const {
+    std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+    uint64_t size = 0, resident = 0;
+    if (!(statm >> size >> resident)) return 0;
+    return resident * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  }
+};
+
+// What reading one frame produced.
+enum class Read { frame, timeout, closed, protocol, memory };
+
+struct PluginInfo {
+  plugins::LoadedPlugin host_view;  // the manifest; no library, never rendered here
+  std::string sandbox;
+};
+
+struct Pool {
+  std::vector<std::unique_ptr<Worker>> idle;
+  int live = 0;
+  int crashes_in_a_row = 0;
+  Clock::time_point retry_after{};
+  std::string last_crash;
+};
+
+RenderOutput error_output(vitrine_status status, std::string rule, std::string message) {
+  RenderOutput out;
+  out.status = status;
+  out.rule = std::move(rule);
+  out.error = std::move(message);
+  return out;
+}
+
+}  // namespace
+
+std::filesystem::path default_worker_path() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "vitrine-worker";
+  return self.parent_path() / "vitrine-worker";
+}
+
+struct WorkerRunner::Impl {
+  WorkerConfig config;
+  plugins::HostTable host_table;  // the same tables as in-process mode
+  const vitrine_http_v1* http = nullptr;
+  const vitrine_cache_v1* cache = nullptr;
+  const vitrine_assets_v1* assets = nullptr;
+  const vitrine_log_v1* log = nullptr;
+  const vitrine_license_v1* license = nullptr;
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::string, PluginInfo> plugins;  // nodes are stable
+  std::map<std::pair<std::string, std::string>, Pool> pools;
+  int live = 0;
+  int started = 0;
+
+  explicit Impl(WorkerConfig c) : config(std::move(c)) {
+    if (config.worker_path.empty()) config.worker_path = default_worker_path();
+    plugins::offer_standard_capabilities(host_table);
+    const vitrine_host* h = host_table.abi();
+    http = static_cast<const vitrine_http_v1*>(h->get_capability(h, VITRINE_CAP_HTTP_V1));
+    cache = static_cast<const vitrine_cache_v1*>(h->get_capability(h, VITRINE_CAP_CACHE_V1));
+    assets = static_cast<const vitrine_assets_v1*>(h->get_capability(h, VITRINE_CAP_ASSETS_V1));
+    log = static_cast<const vitrine_log_v1*>(h->get_capability(h, VITRINE_CAP_LOG_V1));
+    license = static_cast<const vitrine_license_v1*>(h->get_capability(h, VITRINE_CAP_LICENSE_V1));
+  }
+
+  // ------------------------------------------------------------ process
+
+  // Starts a worker and completes the hello/ready handshake. On failure
+  // returns nullptr with `rule`/`message` (the loader's refusal when the
+  // plugin itself was refused).
+  std::unique_ptr<Worker> spawn(const manifest::Manifest& m, const std::string& space_key,
+                                std::string& rule, std::string& message) {
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      rule = "worker-start";
+      message = std::string("socketpair failed: ") + std::strerror(errno);
+      return nullptr;
+    }
+    auto w = std::make_unique<Worker>();
+    w->fd = sv[0];
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, sv[1], kWorkerIpcFd);
+    const std::string path = config.worker_path.string();
+    std::string fd_arg = std::to_string(kWorkerIpcFd);
+    char* argv[] = {const_cast<char*>(path.c_str()), const_cast<char*>("--ipc-fd"), fd_arg.data(),
+                    nullptr};
+    std::vector<std::string> env_store;
+    for (const char* name : kPassedEnv) {
+      if (const char* v = ::getenv(name)) env_store.push_back(std::string(name) + "=" + v);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_store) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(sv[1]);
+    if (rc != 0) {
+      rule = "worker-start";
+      message = "cannot start the worker '" + path + "' (" + std::strerror(rc) +
+                "); install vitrine-worker beside vitrine or set the worker path";
+      return nullptr;
+    }
+    w->pid = pid;
+    {
+      std::lock_guard lock(mu);
+      ++started;
+    }
+
+    ipc::Hello hello;
+    hello.manifest_path = std::filesystem::absolute(m.path).string();
+    hello.space_key = space_key;
+    hello.address_space_bytes = config.address_space_bytes;
+    hello.cpu_seconds = config.cpu_seconds;
+    hello.max_open_files = config.max_open_files;
+    hello.flags = (config.sandbox ? ipc::kHelloSandbox : 0u) |
+                  (config.net_namespace ? ipc::kHelloNetNamespace : 0u);
+    std::string frame;
+    ipc::encode(frame, 1, hello);
+    ipc::FrameHeader header;
+    std::string payload;
+    const auto deadline = Clock::now() + std::chrono::milliseconds(config.start_timeout_ms);
+    Read r =
+        send_all(w->fd, frame) ? read_frame(*w, deadline, header, payload, message) : Read::closed;
+    ipc::Ready ready;
+    ipc::DecodeError error;
+    if (r == Read::frame &&
+        (header.type != ipc::MessageType::ready || !ipc::decode(payload, ready, error))) {
+      r = Read::protocol;
+      message = error.empty() ? "expected a ready message" : error;
+    }
+    if (r != Read::frame) {
+      const std::string how = r == Read::closed ? w->reap_after_eof() : w->kill_and_reap();
+      rule = "worker-start";
+      message = "the worker for plugin '" + m.id + "' did not start (" +
+                (r == Read::timeout ? std::string("no answer in time") : how) +
+                (message.empty() ? "" : ": " + message) + ")";
+      return nullptr;
+    }
+    if (ready.ok == 0) {
+      w->kill_and_reap();
+      rule = ready.rule;
+      message = ready.message;
+      return nullptr;
+    }
+    w->sandbox = ready.sandbox;
+    if (config.sandbox && ready.sandbox.find("seccomp") == std::string::npos) {
+      w->kill_and_reap();
+      rule = "worker-sandbox";
+      message = "the worker reported no seccomp filter (" + ready.sandbox + ")";
+      return nullptr;
+    }
+    return w;
+  }
+
+  // Reads the next frame before `deadline`. While waiting it also watches
+  // the worker's resident size.
+  Read read_frame(Worker& w, Clock::time_point deadline, ipc::FrameHeader& header,
+                  std::string& payload, std::string& why) {
+    for (;;) {
+      ipc::DecodeError error;
+      switch (w.reader.next(header, payload, error)) {
+        case ipc::FrameReader::State::frame:
+          return Read::frame;
+        case ipc::FrameReader::State::error:
+          why = error;
+          return Read::protocol;
+        case ipc::FrameReader::State::need_more:
+          break;
+      }
+      const int64_t left = ms_until(deadline);
+      if (left <= 0) return Read::timeout;
+      pollfd p{w.fd, POLLIN, 0};
+      const int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 50)));
+      if (n < 0 && errno != EINTR) return Read::closed;
+      if (n <= 0) {
+        if (config.max_rss_bytes != 0 && w.resident_bytes() > config.max_rss_bytes) {
+          return Read::memory;
+        }
+        continue;
+      }
+      if (receive_some(w.fd, w.reader) <= 0) return Read::closed;
+    }
+  }
+
+  // ------------------------------------------------------------ capabilities
+
+  // Runs one capability call from the worker through the host's own tables,
+  // on the host's own call handle: the space, plugin and deadline come from
+  // here, never from the worker.
+  ipc::CapReply run_capability(vitrine_call& call, const ipc::CapCall& c) {
+    ipc::CapReply r;
+    auto str = [](const std::string& s) { return vitrine_str{s.data(), s.size()}; };
+    auto copy = [](vitrine_str s) {
+      return s.ptr == nullptr ? std::string() : std::string(s.ptr, s.len);
+    };
+    switch (c.op) {
+      case ipc::CapOp::http_get: {
+        std::vector<vitrine_http_header> headers;
+        for (const auto& [k, v] : c.headers) headers.push_back({str(k), str(v)});
+        vitrine_http_request req{sizeof(req), str(c.url), headers.data(), headers.size(),
+                                 c.timeout_ms};
+        vitrine_http_response resp{};
+        resp.struct_size = sizeof(resp);
+        r.status = http->get(&call, &req, &resp);
+        r.http_status = resp.http_status;
+        r.content_type = copy(resp.content_type);
+        r.body = copy(resp.body);
+        r.final_url = copy(resp.final_url);
+        r.rule = copy(resp.rule);
+        r.reason = copy(resp.reason);
+        break;
+      }
+      case ipc::CapOp::cache_get: {
+        vitrine_cache_entry e{};
+        e.struct_size = sizeof(e);
+        r.status = cache->get(&call, str(c.key), &e);
+        r.body = copy(e.value);
+        r.stored_at_ms = e.stored_at_ms;
+        r.is_stale = e.is_stale;
+        r.reason = copy(e.reason);
+        break;
+      }
+      case ipc::CapOp::cache_put:
+        r.status = cache->put(&call, str(c.key), str(c.data), c.ttl_s);
+        break;
+      case ipc::CapOp::asset_put: {
+        vitrine_asset_ref ref{};
+        ref.struct_size = sizeof(ref);
+        r.status = assets->put(&call, str(c.key), str(c.data), &ref);
+        r.body = copy(ref.url);
+        r.reason = copy(ref.reason);
+        break;
+      }
+      case ipc::CapOp::is_licensed: {
+        int32_t licensed = 0;
+        r.status = license->is_licensed(&call, str(c.key), &licensed);
+        r.licensed = licensed;
+        break;
+      }
+    }
+    // A reply must fit a frame; a body that large is the plugin's problem.
+    if (r.body.size() + r.reason.size() + r.final_url.size() > ipc::kMaxFramePayload - 65536) {
+      r = ipc::CapReply{};
+      r.status = VITRINE_E_TOO_LARGE;
+      r.reason = "the response is larger than a worker message may be";
+    }
+    return r;
+  }
+
+  // ------------------------------------------------------------ one render
+
+  enum class Fate { reuse, crashed, killed };
+
+  RenderOutput run(Worker& w, const PluginInfo& plugin, const RenderInput& in, Fate& fate) {
+    const std::string& id = plugin.host_view.manifest.id;
+    const uint32_t render_id = ++w.next_id;
+    ipc::Render msg{in.macro_key, in.params,           in.space_key,  in.page_id,
+                    in.locale,    in.timezone,         in.theme,      in.time_from,
+                    in.time_to,   in.grafana_base_url, in.timeout_ms, in.now_ms};
+    std::string frame;
+    ipc::encode(frame, render_id, msg);
+
+    vitrine_call call;
+    call.plugin = &plugin.host_view;
+    call.space_key = in.space_key;
+    call.page_id = in.page_id;
+    call.grafana_base_url = in.grafana_base_url;
+    call.deadline_ms = unix_ms_now() + in.timeout_ms;
+    call.services = in.services;
+    call.host_context = in.host_context;
+
+    const auto deadline =
+        Clock::now() +
+        std::chrono::milliseconds(std::max<int64_t>(0, in.timeout_ms) + config.kill_grace_ms);
+    fate = Fate::crashed;
+    if (!send_all(w.fd, frame)) {
+      return crashed(w, id, "the connection was closed: " + w.reap_after_eof());
+    }
+    for (;;) {
+      ipc::FrameHeader header;
+      std::string payload;
+      std::string why;
+      switch (read_frame(w, deadline, header, payload, why)) {
+        case Read::frame:
+          break;
+        case Read::timeout:
+          w.kill_and_reap();
+          fate = Fate::killed;
+          return error_output(VITRINE_E_TIMEOUT, "worker-timeout",
+                              "plugin '" + id + "' did not finish within " +
+                                  std::to_string(in.timeout_ms) +
+                                  " ms and was stopped; the macro was not rendered. Try a "
+                                  "shorter time range, or report it to the plugin's author");
+        case Read::memory:
+          w.kill_and_reap();
+          fate = Fate::killed;
+          return error_output(VITRINE_E_TOO_LARGE, "worker-memory",
+                              "plugin '" + id + "' used more than " +
+                                  std::to_string(config.max_rss_bytes >> 20) +
+                                  " MiB of memory and was stopped; the macro was not rendered");
+        case Read::closed:
+          return crashed(w, id, w.reap_after_eof());
+        case Read::protocol:
+          return protocol_error(w, id, why);
+      }
+      ipc::DecodeError error;
+      if (header.type == ipc::MessageType::cap_call) {
+        ipc::CapCall c;
+        if (!ipc::decode(payload, c, error)) return protocol_error(w, id, error);
+        std::string reply;
+        ipc::encode(reply, header.request_id, run_capability(call, c));
+        if (!send_all(w.fd, reply)) return crashed(w, id, w.reap_after_eof());
+        continue;
+      }
+      if (header.type == ipc::MessageType::log) {
+        ipc::Log l;
+        if (!ipc::decode(payload, l, error)) return protocol_error(w, id, error);
+        log->log(&call, l.level, vitrine_str{l.message.data(), l.message.size()});
+        continue;
+      }
+      if (header.type != ipc::MessageType::result || header.request_id != render_id) {
+        return protocol_error(
+            w, id, "unexpected message type " + std::to_string(static_cast<int>(header.type)));
+      }
+      ipc::Result res;
+      if (!ipc::decode(payload, res, error)) return protocol_error(w, id, error);
+      if (res.html.size() > plugins::kMaxHtmlBytes || res.error.size() > plugins::kMaxErrorBytes) {
+        return protocol_error(w, id, "the result exceeds the HTML or error size limit");
+      }
+      RenderOutput out;
+      out.status = res.status;
+      out.html = std::move(res.html);
+      out.error = std::move(res.error);
+      out.rule = std::move(res.rule);
+      out.cache_ttl_s = res.cache_ttl_s;
+      out.html_truncated = res.html_truncated != 0;
+      if (out.status < 0 || out.status >= VITRINE_STATUS_COUNT) {
+        out.status = VITRINE_E_INTERNAL;
+        out.error = "plugin returned an unknown status";
+      }
+      fate = Fate::reuse;
+      w.last_used = Clock::now();
+      return out;
+    }
+  }
+
+  RenderOutput crashed(Worker&, const std::string& id, const std::string& how) {
+    return error_output(VITRINE_E_INTERNAL, "worker-crashed",
+                        "plugin '" + id + "' crashed while rendering (" + how +
+                            "); the macro was not rendered and the plugin's worker will be "
+                            "restarted. Report it to the plugin's author");
+  }
+
+  RenderOutput protocol_error(Worker& w, const std::string& id, const std::string& why) {
+    w.kill_and_reap();
+    return error_output(VITRINE_E_INTERNAL, "worker-protocol",
+                        "plugin '" + id + "' sent a malformed message (" + why +
+                            ") and its worker was stopped; the macro was not rendered");
+  }
+
+  // ------------------------------------------------------------ pools
+
+  // Reaps idle workers past the idle timeout. Caller holds mu; the
+  // processes are returned for killing outside the lock.
+  void reap_idle(std::vector<std::unique_ptr<Worker>>& doomed) {
+    const auto cutoff = Clock::now() - std::chrono::milliseconds(config.idle_timeout_ms);
+    for (auto& [key, pool] : pools) {
+      auto it = std::partition(pool.idle.begin(), pool.idle.end(),
+                               [&](const auto& w) { return w->last_used >= cutoff; });
+      for (auto i = it; i != pool.idle.end(); ++i) {
+        doomed.push_back(std::move(*i));
+        --pool.live;
+        --live;
+      }
+      pool.idle.erase(it, pool.idle.end());
+    }
+  }
+
+  // Frees a slot at the global cap by retiring the longest-idle worker of
+  // any pool. Caller holds mu.
+  bool evict_one(std::vector<std::unique_ptr<Worker>>& doomed) {
+    Pool* best = nullptr;
+    size_t best_i = 0;
+    for (auto& [key, pool] : pools) {
+      for (size_t i = 0; i < pool.idle.size(); ++i) {
+        if (best == nullptr || pool.idle[i]->last_used < best->idle[best_i]->last_used) {
+          best = &pool;
+          best_i = i;
+        }
+      }
+    }
+    if (best == nullptr) return false;
+    doomed.push_back(std::move(best->idle[best_i]));
+    best->idle.erase(best->idle.begin() + static_cast<std::ptrdiff_t>(best_i));
+    --best->live;
+    --live;
+    return true;
+  }
+
+  void record_crash(Pool& pool, const std::string& what) {
+    ++pool.crashes_in_a_row;
+    int64_t delay = config.backoff_initial_ms;
+    for (int i = 1; i < pool.crashes_in_a_row && delay < config.backoff_max_ms; ++i) delay *= 2;
+    delay = std::min(delay, config.backoff_max_ms);
+    pool.retry_after = Clock::now() + std::chrono::milliseconds(delay);
+    pool.last_crash = what;
+  }
+};
+
+WorkerRunner::WorkerRunner(WorkerConfig config)
+    : impl_(std::make_unique<Impl>(std::move(config))) {}
+
+WorkerRunner::~WorkerRunner() {
+  std::lock_guard lock(impl_->mu);
+  impl_->pools.clear();  // each Worker kills and reaps its process
+}
+
+bool WorkerRunner::add(const manifest::Manifest& m, plugins::Refusal& refusal) {
+  std::string rule, message;
+  // The probe worker loads and negotiates exactly as the in-process loader
+  // would, so refusals surface here; it then serves the space-less key.
+  auto w = impl_->spawn(m, "", rule, message);
+  if (!w) {
+    refusal = plugins::Refusal{m.id, m.path.parent_path() / m.library, rule, message};
+    return false;
+  }
+  log::info("worker.started", {{"plugin", m.id}, {"sandbox", w->sandbox}});
+  std::lock_guard lock(impl_->mu);
+  auto& info = impl_->plugins[m.id];
+  info.host_view = plugins::LoadedPlugin{m, m.path.parent_path() / m.library, nullptr, nullptr};
+  info.sandbox = w->sandbox;
+  auto& pool = impl_->pools[{m.id, ""}];
+  if (impl_->live < impl_->config.max_workers) {
+    pool.idle.push_back(std::move(w));
+    ++pool.live;
+    ++impl_->live;
+  }
+  return true;
+}
+
+RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInput& input) {
+  Impl& d = *impl_;
+  const auto key = std::make_pair(plugin_id, input.space_key);
+  const auto wait_until =
+      Clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, input.timeout_ms));
+  std::vector<std::unique_ptr<Worker>> doomed;
+  std::unique_ptr<Worker> worker;
+  const PluginInfo* plugin = nullptr;
+  bool spawn_new = false;
+  {
+    std::unique_lock lock(d.mu);
+    auto it = d.plugins.find(plugin_id);
+    if (it == d.plugins.end()) {
+      return error_output(VITRINE_E_NOT_FOUND, "plugin-not-loaded",
+                          "plugin '" + plugin_id + "' is not loaded");
+    }
+    plugin = &it->second;
+    d.reap_idle(doomed);
+    for (;;) {
+      Pool& pool = d.pools[key];
+      if (!pool.idle.empty()) {
+        worker = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        break;
+      }
+      if (pool.live < d.config.max_workers_per_key) {
+        if (Clock::now() < pool.retry_after) {
+          return error_output(VITRINE_E_UNAVAILABLE, "worker-restarting",
+                              "plugin '" + plugin_id + "' crashed recently (" + pool.last_crash +
+                                  "); its worker restarts in " +
+                                  std::to_string(ms_until(pool.retry_after)) +
+                                  " ms. Reload the page in a moment");
+        }
+        if (d.live < d.config.max_workers || d.evict_one(doomed)) {
+          ++pool.live;
+          ++d.live;
+          spawn_new = true;
+          break;
+        }
+      }
+      if (d.cv.wait_until(lock, wait_until) == std::cv_status::timeout) {
+        return error_output(VITRINE_E_UNAVAILABLE, "worker-capacity",
+                            "all workers for plugin '" + plugin_id +
+                                "' are busy; the macro was not rendered. Reload the page");
+      }
+    }
+  }
+  doomed.clear();  // kill reaped workers outside the lock
+
+  auto give_back = [&](std::unique_ptr<Worker> w, bool crashed, const std::string& what) {
+    std::lock_guard lock(d.mu);
+    Pool& pool = d.pools[key];
+    if (w) {
+      pool.idle.push_back(std::move(w));
+      pool.crashes_in_a_row = 0;
+    } else {
+      --pool.live;
+      --d.live;
+      if (crashed) d.record_crash(pool, what);
+    }
+    d.cv.notify_all();
+  };
+
+  if (spawn_new) {
+    std::string rule, message;
+    worker = d.spawn(plugin->host_view.manifest, input.space_key, rule, message);
+    if (!worker) {
+      log::error("worker.start_failed",
+                 {{"plugin", plugin_id}, {"rule", rule}, {"reason", message}});
+      give_back(nullptr, true, message);
+      return error_output(VITRINE_E_INTERNAL, rule, message);
+    }
+  }
+
+  Impl::Fate fate = Impl::Fate::crashed;
+  RenderOutput out = d.run(*worker, *plugin, input, fate);
+  if (fate == Impl::Fate::reuse) {
+    give_back(std::move(worker), false, "");
+  } else {
+    log::warn("worker.lost", {{"plugin", plugin_id}, {"rule", out.rule}, {"reason", out.error}});
+    worker.reset();
+    give_back(nullptr, true, out.rule);
+  }
+  return out;
+}
+
+std::string WorkerRunner::sandbox_report(const std::string& plugin_id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->plugins.find(plugin_id);
+  return it == impl_->plugins.end() ? std::string() : it->second.sandbox;
+}
+
+int WorkerRunner::worker_count() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->live;
+}
+
+int WorkerRunner::workers_started() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->started;
+}
+
+std::unique_ptr<plugins::PluginRunner> make_worker_runner(WorkerConfig config) {
+  return std::make_unique<WorkerRunner>(std::move(config));
+}
+
+}  // namespace vitrine::worker
