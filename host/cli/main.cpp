@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/server_commands.h"
 #include "cli/store_commands.h"
 #include "vitrine/plugin.h"
 #include "vitrine_version.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_egress_commands(app, exit_code);
   vitrine::cli::add_license_commands(app, exit_code);
   vitrine::cli::add_render_command(app, exit_code);
+  vitrine::cli::add_serve_command(app, exit_code);
   vitrine::cli::add_store_commands(app, exit_code);
 
   try {

@@ -1,0 +1,173 @@
+// Admin API for spaces: list, show, the write-only Grafana token (set,
+// rotate, revoke; never returned) and the connection test. The store
+// services audit every action themselves (P9).
+#include <openssl/crypto.h>
+
+#include "server/api_json.h"
+#include "server/auth.h"
+#include "server/context.h"
+#include "server/json_errors.h"
+#include "store/spaces.h"
+
+namespace vitrine::server {
+namespace {
+
+using store::Action;
+
+JsonObject space_summary(const store::SpaceRow& s) {
+  auto o = new_object();
+  o->set("key", s.key);
+  o->set("display_name", s.display_name);
+  o->set("grafana_origin", text_or_null(s.grafana_origin));
+  o->set("created_at", time_value(s.created_at_ms));
+  return o;
+}
+
+JsonObject token_json(const store::TokenStatus& t) {
+  auto o = new_object();
+  o->set("configured", t.configured);
+  o->set("set_at", time_value(t.set_at_ms));
+  o->set("set_by", text_or_null(t.set_by));
+  o->set("origin", text_or_null(t.origin));
+  o->set("key_id", text_or_null(t.key_id));
+  return o;
+}
+
+// Reads {"token": "..."} and wipes the request body copy of it.
+std::variant<store::crypto::SecretString, Response> token_from(Request& request) {
+  auto parsed = read_json_object(request);
+  if (!request.body.empty()) OPENSSL_cleanse(request.body.data(), request.body.size());
+  if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);
+  std::string error;
+  auto token = string_member(std::get<JsonObject>(parsed), "token", error);
+  if (!token || token->empty()) {
+    return json_error(400, "invalid",
+                      error.empty() ? "send {\"token\": \"glsa_...\"}: a Grafana service-account "
+                                      "token for the space's Grafana"
+                                    : error);
+  }
+  store::crypto::SecretString secret(std::move(*token));
+  return secret;
+}
+
+Response token_answer(ServerContext& ctx, const std::string& space) {
+  auto status = ctx.runtime.store().spaces().token_status(space);
+  if (!status) return json_error(status.error());
+  auto o = new_object();
+  o->set("space", space);
+  o->set("token", token_json(*status));
+  return json_response(200, to_json(o));
+}
+
+}  // namespace
+
+void add_api_spaces_routes(Router& router, ServerContext& ctx) {
+  router.add("GET", "/api/v1/spaces", [&ctx](Request& req) {
+    auto auth = authenticate(ctx, req, Credentials::bearer);
+    if (!auth.caller) return auth.refusal;
+    auto spaces = ctx.runtime.store().spaces();
+    Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
+    const auto& role = auth.caller->principal.role;
+    if (role.kind == store::Role::Kind::platform_admin) {
+      auto all = spaces.list();
+      if (!all) return json_error(all.error());
+      for (const auto& s : *all) list->add(space_summary(s));
+    } else if (auto own = spaces.show(role.space)) {
+      list->add(space_summary(own->space));
+    }
+    auto o = new_object();
+    o->set("spaces", list);
+    return json_response(200, to_json(o));
+  });
+
+  router.add("GET", "/api/v1/spaces/{space}", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::space_show, space);
+    if (!auth.caller) return auth.refusal;
+    auto view = ctx.runtime.store().spaces().show(space);
+    if (!view) return json_error(view.error());
+    auto o = space_summary(view->space);
+    o->set("created_by", view->space.created_by);
+    auto grafana = new_object();
+    grafana->set("origin", view->space.grafana_origin);
+    grafana->set("allow_private", view->space.grafana_allow_private);
+    grafana->set("connected_at", time_value(view->space.connected_at_ms));
+    grafana->set("connected_by", view->space.connected_by);
+    o->set("grafana", grafana);
+    Poco::JSON::Array::Ptr origins = new Poco::JSON::Array;
+    for (const auto& c : view->customer_origins) {
+      auto co = new_object();
+      co->set("origin", c.origin);
+      co->set("plugin", c.plugin_id);
+      co->set("entry", c.entry);
+      co->set("allow_private", c.allow_private);
+      co->set("approved_at", time_value(c.approved_at_ms));
+      co->set("approved_by", c.approved_by);
+      origins->add(co);
+    }
+    o->set("customer_origins", origins);
+    Poco::JSON::Array::Ptr enabled = new Poco::JSON::Array;
+    for (const auto& e : view->enabled_plugins) {
+      auto eo = new_object();
+      eo->set("plugin", e.plugin_id);
+      eo->set("enabled_at", time_value(e.enabled_at_ms));
+      eo->set("enabled_by", e.enabled_by);
+      enabled->add(eo);
+    }
+    o->set("enabled_plugins", enabled);
+    // Token status (never the token) only for those who may manage it.
+    if (permits(ctx, *auth.caller, Action::token_status, space)) {
+      o->set("token", token_json(view->token));
+    }
+    return json_response(200, to_json(o));
+  });
+
+  router.add("PUT", "/api/v1/spaces/{space}/token", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::token_set, space);
+    if (!auth.caller) return auth.refusal;
+    auto token = token_from(req);
+    if (auto* r = std::get_if<Response>(&token)) return std::move(*r);
+    auto st = ctx.runtime.store().spaces().set_token(
+        auth.caller->who(), space, std::get<store::crypto::SecretString>(std::move(token)));
+    if (!st) return json_error(st.error());
+    return token_answer(ctx, space);
+  });
+
+  router.add("POST", "/api/v1/spaces/{space}/token/rotate", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::token_set, space);
+    if (!auth.caller) return auth.refusal;
+    auto token = token_from(req);
+    if (auto* r = std::get_if<Response>(&token)) return std::move(*r);
+    auto st = ctx.runtime.store().spaces().rotate_token(
+        auth.caller->who(), space, std::get<store::crypto::SecretString>(std::move(token)));
+    if (!st) return json_error(st.error());
+    return token_answer(ctx, space);
+  });
+
+  router.add("DELETE", "/api/v1/spaces/{space}/token", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::token_set, space);
+    if (!auth.caller) return auth.refusal;
+    auto st = ctx.runtime.store().spaces().revoke_token(auth.caller->who(), space);
+    if (!st) return json_error(st.error());
+    return token_answer(ctx, space);
+  });
+
+  router.add("POST", "/api/v1/spaces/{space}/test-connection", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::test_connection, space);
+    if (!auth.caller) return auth.refusal;
+    // The runtime performs the request through the egress path and the
+    // store records it in the space's audit log.
+    const auto result = ctx.runtime.test_connection(auth.caller->who(), space);
+    auto o = new_object();
+    o->set("ok", result.ok);
+    o->set("http_status", result.http_status);
+    o->set("message", result.message);
+    return json_response(200, to_json(o));
+  });
+}
+
+}  // namespace vitrine::server

@@ -1,0 +1,50 @@
+// Who is calling, and may they do this? The JSON API accepts only
+// `Authorization: Bearer vtr_...` (never cookies, so no cross-site request
+// can carry an API credential). Browser routes accept the session cookie or
+// a bearer token. The verdict comes from store::AdminTokens::authorize:
+// another space's resources answer 404 exactly like missing ones (P6).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "server/context.h"
+#include "server/http.h"
+#include "store/admin_tokens.h"
+
+namespace vitrine::server {
+
+inline constexpr const char* kSessionCookie = "vitrine_session";
+
+enum class Credentials { bearer, browser };
+
+struct Caller {
+  store::Principal principal;
+  std::string token;                   // stays in memory; never logged or echoed
+  std::optional<SessionView> session;  // browser sessions only
+  // The name written into audit rows: api:<token id> or ui:<token id>.
+  std::string who() const;
+  std::string csrf() const { return session ? session->csrf : std::string(); }
+};
+
+struct AuthResult {
+  std::optional<Caller> caller;  // set when allowed
+  Response refusal;              // otherwise: 401 / 403 / 404 in the route's style
+};
+
+// Any valid token, no particular action (license, space list).
+AuthResult authenticate(ServerContext& ctx, const Request& request, Credentials how);
+// A valid token whose role allows `action` in `space`.
+AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how,
+                     store::Action action, const std::string& space);
+// For optional parts of a page or answer (show token status to admins only).
+bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
+             const std::string& space);
+
+// The session of the request's cookie, when any.
+std::optional<SessionView> session_of(ServerContext& ctx, const Request& request);
+// Set-Cookie values that set / clear the session cookie.
+std::string session_cookie(const ServerContext& ctx, const std::string& id);
+std::string clear_session_cookie(const ServerContext& ctx);
+
+}  // namespace vitrine::server

@@ -1,0 +1,38 @@
+// What every handler may use: the runtime (store, plugins, metrics,
+// license), the render engine, the options and the browser sessions.
+#pragma once
+
+#include <atomic>
+
+#include "render/engine.h"
+#include "runtime/runtime.h"
+#include "server/router.h"
+#include "server/server.h"
+#include "server/sessions.h"
+
+namespace vitrine::server {
+
+struct ServerContext {
+  runtime::Runtime& runtime;
+  render::Engine& engine;
+  ServerOptions options;
+  SessionStore sessions;
+  std::atomic<bool> ready{false};
+
+  ServerContext(runtime::Runtime& r, render::Engine& e, ServerOptions o)
+      : runtime(r), engine(e), options(std::move(o)), sessions(options.sessions) {}
+};
+
+// One registration function per responsibility (one file each).
+void add_ops_routes(Router& router, ServerContext& ctx);          // ops_endpoints.cpp
+void add_api_spaces_routes(Router& router, ServerContext& ctx);   // api_spaces.cpp
+void add_api_render_routes(Router& router, ServerContext& ctx);   // api_render.cpp
+void add_api_plugins_routes(Router& router, ServerContext& ctx);  // api_plugins.cpp
+void add_api_audit_routes(Router& router, ServerContext& ctx);    // api_audit.cpp
+void add_api_license_routes(Router& router, ServerContext& ctx);  // api_license.cpp
+void add_asset_routes(Router& router, ServerContext& ctx);        // assets.cpp
+void add_login_routes(Router& router, ServerContext& ctx);        // ui_login.cpp
+void add_page_routes(Router& router, ServerContext& ctx);         // ui_pages.cpp
+void add_settings_routes(Router& router, ServerContext& ctx);     // ui_settings.cpp
+
+}  // namespace vitrine::server

@@ -1,0 +1,34 @@
+#include "server/security_headers.h"
+
+#include <algorithm>
+
+namespace vitrine::server {
+
+std::string safe_frame_ancestors(const std::string& configured) {
+  const bool bad =
+      configured.empty() || std::any_of(configured.begin(), configured.end(), [](char c) {
+        const auto u = static_cast<unsigned char>(c);
+        return u < 0x20 || u >= 0x7f || c == ';' || c == ',';
+      });
+  return bad ? "'none'" : configured;
+}
+
+std::string html_csp(const std::string& frame_ancestors) {
+  return "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+         "frame-ancestors " +
+         safe_frame_ancestors(frame_ancestors) + "; base-uri 'none'; form-action 'self'";
+}
+
+void apply_security_headers(Response& response, const std::string& frame_ancestors) {
+  response.set_header("X-Content-Type-Options", "nosniff");
+  response.set_header("Referrer-Policy", "no-referrer");
+  if (response.is_html()) {
+    response.set_header("Content-Security-Policy", html_csp(frame_ancestors));
+  } else if (!response.has_header("Content-Security-Policy")) {
+    // JSON, text and redirects are never documents to render or frame.
+    response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  }
+  if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-store");
+}
+
+}  // namespace vitrine::server

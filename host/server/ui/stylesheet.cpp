@@ -1,0 +1,45 @@
+#include "server/ui/stylesheet.h"
+
+namespace vitrine::server::ui {
+
+std::string_view stylesheet() {
+  // Also styles the classes the render engine wraps macros in
+  // (vitrine-macro, vitrine-asof, vitrine-stale, vitrine-error).
+  static constexpr std::string_view kCss = R"css(:root {
+  --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --accent: #0b5cad;
+  --warn-bg: #fff8c5; --err-bg: #ffebe9; --ok-bg: #dafbe1;
+}
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
+header.top { display: flex; gap: 1rem; align-items: center; padding: .5rem 1.5rem;
+  border-bottom: 1px solid var(--line); }
+header.top .brand { font-weight: 600; }
+header.top form { margin-left: auto; }
+main { max-width: 960px; margin: 0 auto; padding: 1.5rem; }
+a { color: var(--accent); }
+table { border-collapse: collapse; width: 100%; margin: 1rem 0; }
+th, td { border: 1px solid var(--line); padding: .3rem .5rem; text-align: left; vertical-align: top; }
+code, pre { font-family: ui-monospace, monospace; font-size: 90%; }
+pre { background: #f6f8fa; padding: .75rem; overflow: auto; }
+form.inline { display: inline; }
+button { font: inherit; padding: .3rem .8rem; border: 1px solid var(--line); border-radius: 6px;
+  background: #f6f8fa; cursor: pointer; }
+button.link { border: 0; background: none; color: var(--accent); padding: 0; }
+button.danger { color: #b42318; }
+input[type=text], input[type=password] { font: inherit; padding: .3rem .5rem; width: 100%;
+  max-width: 32rem; border: 1px solid var(--line); border-radius: 6px; }
+label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
+.muted { color: var(--muted); }
+.flash { background: var(--ok-bg); padding: .5rem .75rem; border-radius: 6px; }
+.flash.error, .error-text { background: var(--err-bg); }
+section { margin: 2rem 0; }
+.vitrine-macro { border: 1px solid var(--line); border-radius: 6px; padding: .75rem; margin: 1rem 0; }
+.vitrine-asof { color: var(--muted); font-size: 85%; margin: .5rem 0 0; }
+.vitrine-stale { background: var(--warn-bg); }
+.vitrine-error { background: var(--err-bg); }
+img { max-width: 100%; height: auto; }
+)css";
+  return kCss;
+}
+
+}  // namespace vitrine::server::ui

@@ -1,0 +1,115 @@
+// Pages for readers: the space's page index and one rendered page, read
+// from <data_dir>/pages/<space>/<page>.md (page names [a-z0-9-]{1,64}, so a
+// name can never leave that directory). Also serves the stylesheet.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "render/engine.h"
+#include "server/auth.h"
+#include "server/context.h"
+#include "server/ui/html.h"
+#include "server/ui/stylesheet.h"
+
+namespace vitrine::server {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr std::uintmax_t kMaxPageBytes = 1 << 20;
+
+std::optional<std::string> read_page(const fs::path& file) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > kMaxPageBytes || ec) {
+    return std::nullopt;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+// Reader-chosen view options from the query string; the engine and the
+// plugin's parameter checks validate the values themselves.
+void apply_view_query(const Request& req, render::MacroCall& call) {
+  auto take = [&](const char* name, std::string& target) {
+    if (auto v = req.query_param(name); v && !v->empty() && v->size() <= 64) target = *v;
+  };
+  take("theme", call.theme);
+  take("tz", call.timezone);
+  take("from", call.time_from);
+  take("to", call.time_to);
+}
+
+}  // namespace
+
+void add_page_routes(Router& router, ServerContext& ctx) {
+  router.add("GET", "/static/vitrine.css", [](Request&) {
+    Response r = text_response(200, std::string(ui::stylesheet()));
+    r.content_type = "text/css; charset=utf-8";
+    r.set_header("Cache-Control", "public, max-age=3600");
+    return r;
+  });
+
+  router.add("GET", "/spaces/{space}", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::browser, store::Action::space_show, space);
+    if (!auth.caller) return auth.refusal;
+    std::vector<std::string> pages;
+    std::error_code ec;
+    for (fs::directory_iterator it(ctx.options.pages_dir / space, ec), end; !ec && it != end;
+         it.increment(ec)) {
+      const auto& p = it->path();
+      if (p.extension() == ".md" && is_slug(p.stem().string(), 64)) pages.push_back(p.stem());
+    }
+    std::sort(pages.begin(), pages.end());
+    ui::Shell s;
+    s.title = space;
+    s.space = space;
+    s.csrf = auth.caller->csrf();
+    s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
+    s.body_html = "<h1>" + ui::esc(space) + "</h1>";
+    if (pages.empty()) {
+      s.body_html +=
+          "<p class=\"muted\">No pages yet. Add Markdown files to the space's pages "
+          "directory (pages/" +
+          ui::esc(space) + "/NAME.md in the data directory).</p>";
+    }
+    s.body_html += "<ul>";
+    for (const auto& p : pages) {
+      s.body_html += "<li><a href=\"/spaces/" + ui::esc(space) + "/pages/" + ui::esc(p) + "\">" +
+                     ui::esc(p) + "</a></li>";
+    }
+    s.body_html += "</ul>";
+    return ui::page(200, s);
+  });
+
+  router.add("GET", "/spaces/{space}/pages/{page}", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    const std::string name = req.param("page");
+    auto auth = authorize(ctx, req, Credentials::browser, store::Action::space_show, space);
+    if (!auth.caller) return auth.refusal;
+    auto missing = [] {
+      return ui::error_page(404, "Not found", "There is no page with this name in this space.");
+    };
+    if (!is_slug(name, 64)) return missing();
+    auto markdown = read_page(ctx.options.pages_dir / space / (name + ".md"));
+    if (!markdown) return missing();
+    render::MacroCall defaults;
+    defaults.space = space;
+    defaults.page_id = name;
+    apply_view_query(req, defaults);
+    auto page = ctx.engine.render_page(space, name, *markdown, defaults);
+    ui::Shell s;
+    s.title = page.title.empty() ? name : page.title;
+    s.space = space;
+    s.csrf = auth.caller->csrf();
+    s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
+    // body_html is the engine's output: Markdown rendered without raw HTML
+    // and every macro fragment sanitized.
+    s.body_html = "<article class=\"vitrine-page\">" + page.body_html + "</article>";
+    return ui::page(200, s);
+  });
+}
+
+}  // namespace vitrine::server
