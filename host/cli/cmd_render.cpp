@@ -51,10 +51,7 @@ void add_render_command(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    render::EngineOptions eo;
-    eo.threads = loaded.config->render_threads;
-    eo.macro_deadline_ms = loaded.config->macro_deadline_ms;
-    eo.stale_for_s = loaded.config->stale_for_s;
+    render::EngineOptions eo = render::EngineOptions::from(*loaded.config);
     render::Engine engine(*rt, eo);
     exporter::ExportOptions opt;
     opt.space = o->space;

@@ -43,10 +43,7 @@ int serve(const std::string& config_path) {
   }
   for (const auto& w : rt->warnings()) log::warn("runtime.warning", {{"message", w}});
 
-  render::EngineOptions eo;
-  eo.threads = cfg.render_threads;
-  eo.macro_deadline_ms = cfg.macro_deadline_ms;
-  eo.stale_for_s = cfg.stale_for_s;
+  render::EngineOptions eo = render::EngineOptions::from(cfg);
   render::Engine engine(*rt, eo);
 
   server::Server srv(*rt, engine, server::options_from_config(cfg));

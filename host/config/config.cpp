@@ -178,7 +178,11 @@ const std::map<std::string, Handler>& schema() {
                  integer("render.macro_deadline_ms", 100, 120000,
                          [](Config& c, int64_t v) { c.macro_deadline_ms = int(v); })},
                 {"stale_for_s", integer("render.stale_for_s", 0, 30 * 86400,
-                                        [](Config& c, int64_t v) { c.stale_for_s = int(v); })}})},
+                                        [](Config& c, int64_t v) { c.stale_for_s = int(v); })},
+                {"max_cache_ttl_s",
+                 integer("render.max_cache_ttl_s", 0, 86400, [](Config& c, int64_t v) {
+                   c.max_cache_ttl_s = static_cast<uint32_t>(v);
+                 })}})},
       {"server",
        section("server",
                {{"frame_ancestors",

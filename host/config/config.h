@@ -33,7 +33,8 @@ struct Config {
 
   int render_threads = 8;
   int macro_deadline_ms = 10'000;
-  int stale_for_s = 86'400;  // how long last-good content is served after it went stale
+  int stale_for_s = 86'400;         // how long last-good content is served after it went stale
+  uint32_t max_cache_ttl_s = 3600;  // cap on how long a plugin's output counts as fresh
 
   std::string frame_ancestors = "'none'";
   std::string public_url;  // e.g. https://docs.example.com; empty: http://listen

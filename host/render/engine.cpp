@@ -268,6 +268,15 @@ struct Engine::Impl {
   }
 };
 
+EngineOptions EngineOptions::from(const config::Config& config) {
+  EngineOptions o;
+  o.threads = config.render_threads;
+  o.macro_deadline_ms = config.macro_deadline_ms;
+  o.stale_for_s = config.stale_for_s;
+  o.max_cache_ttl_s = config.max_cache_ttl_s;
+  return o;
+}
+
 Engine::Engine(runtime::Runtime& runtime, EngineOptions options)
     : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
 

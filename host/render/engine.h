@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "config/config.h"
+
 namespace vitrine::runtime {
 class Runtime;
 }
@@ -60,6 +62,9 @@ struct EngineOptions {
   // cache_ttl_s the plugin asks for.
   uint32_t max_cache_ttl_s = 3600;
   std::string asset_url_prefix = "/assets/";  // + SPACE + "/" + ID
+
+  // The options vitrine.yml sets (render.*).
+  static EngineOptions from(const config::Config& config);
 };
 
 class Engine {
