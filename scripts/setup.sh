@@ -10,6 +10,7 @@ packages=(
   libpsl-dev libcli11-dev zlib1g-dev libgumbo-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libseccomp-dev clang libclang-rt-14-dev
   python3 python3-jsonschema python3-yaml
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

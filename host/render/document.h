@@ -7,8 +7,11 @@
 
 namespace vitrine::render {
 
-// The stylesheet for Vitrine's class names (vitrine-macro, vitrine-error,
-// vitrine-stale, vitrine-asof, and the plugins' documented classes).
+// Styles for Vitrine's class names only (vitrine-macro, vitrine-error,
+// vitrine-stale, and the plugins' documented classes): for any front end.
+std::string_view macro_stylesheet();
+
+// A standalone page's stylesheet: document basics plus macro_stylesheet().
 std::string_view stylesheet();
 
 // A complete HTML5 document. `stylesheet_href` is linked (same origin); the

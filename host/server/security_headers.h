@@ -1,6 +1,6 @@
 // Headers every response carries, applied after the handler so no handler
 // can forget them. HTML gets the strict CSP; everything gets nosniff and
-// no-referrer; API and HTML answers are not cached (assets set their own
+// Referrer-Policy same-origin; API and HTML answers are not cached (assets set their own
 // caching).
 #pragma once
 

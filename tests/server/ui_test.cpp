@@ -20,7 +20,7 @@ void expect_html_headers(const HttpResult& r, const std::string& what) {
   EXPECT_EQ(r.header("content-type").rfind("text/html", 0), 0u) << what;
   EXPECT_EQ(r.header("content-security-policy"), kCsp) << what;
   EXPECT_EQ(r.header("x-content-type-options"), "nosniff") << what;
-  EXPECT_EQ(r.header("referrer-policy"), "no-referrer") << what;
+  EXPECT_EQ(r.header("referrer-policy"), "same-origin") << what;
 }
 
 TEST_F(Ui, LoginSetsAnOpaqueStrictHttpOnlyCookie) {

@@ -1,11 +1,15 @@
 #include "server/ui/stylesheet.h"
 
+#include <string>
+
+#include "render/document.h"
+
 namespace vitrine::server::ui {
 
 std::string_view stylesheet() {
-  // Also styles the classes the render engine wraps macros in
-  // (vitrine-macro, vitrine-asof, vitrine-stale, vitrine-error).
-  static constexpr std::string_view kCss = R"css(:root {
+  // The UI's own chrome; the macro and plugin classes come from the render
+  // module's stylesheet, shared with the static export.
+  static constexpr std::string_view kUi = R"css(:root {
   --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg: #ffffff; --accent: #0b5cad;
   --warn-bg: #fff8c5; --err-bg: #ffebe9; --ok-bg: #dafbe1;
 }
@@ -33,13 +37,10 @@ label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
 .flash { background: var(--ok-bg); padding: .5rem .75rem; border-radius: 6px; }
 .flash.error, .error-text { background: var(--err-bg); }
 section { margin: 2rem 0; }
-.vitrine-macro { border: 1px solid var(--line); border-radius: 6px; padding: .75rem; margin: 1rem 0; }
-.vitrine-asof { color: var(--muted); font-size: 85%; margin: .5rem 0 0; }
-.vitrine-stale { background: var(--warn-bg); }
-.vitrine-error { background: var(--err-bg); }
 img { max-width: 100%; height: auto; }
 )css";
-  return kCss;
+  static const std::string css = std::string(kUi) + std::string(render::macro_stylesheet());
+  return css;
 }
 
 }  // namespace vitrine::server::ui
