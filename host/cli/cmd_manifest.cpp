@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "log/log.h"
 #include "manifest/manifest.h"
 
 namespace vitrine::cli {
@@ -17,38 +18,7 @@ using manifest::CheckResult;
 using manifest::Diagnostic;
 using manifest::Severity;
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string json_string(std::string_view s) { return "\"" + log::json_escape(s) + "\""; }
 
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");

@@ -2,43 +2,12 @@
 
 #include <cstdio>
 
+#include "log/log.h"
 #include "store/context.h"
 
 namespace vitrine::store {
 
-std::string json_quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", u);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
+std::string json_quote(std::string_view s) { return "\"" + log::json_escape(s) + "\""; }
 
 void JsonLog::write(std::string_view level, std::string_view event, Fields fields) {
   std::string line = "{\"ts_ms\":" + std::to_string(system_now_ms()) +
