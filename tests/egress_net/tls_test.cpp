@@ -78,6 +78,7 @@ TEST_F(EgressNet, egress_tls_name_mismatch_LeafForAnotherName) {
   EXPECT_TRUE(g.requests().empty()) << "no request (and no token) before verification";
   ASSERT_EQ(audit_.records().size(), 1u);
   EXPECT_EQ(audit_.records()[0].rule, "egress-tls-name-mismatch");
+  EXPECT_EQ(audit_.records()[0].verdict, "error");
   EXPECT_EQ(audit_.records()[0].http_status, 0);
 }
 

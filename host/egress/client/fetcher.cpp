@@ -232,7 +232,10 @@ FetchResult Fetcher::get_impl(const FetchRequest& request) {
     ExchangeResult x = client_->get(*p.target, opt);
     token.reset();
 
-    rec.verdict = "allow";
+    // "allow" only when the exchange happened; a request the policy allowed
+    // but the network refused (TLS, timeout, limits) is an "error", so the
+    // audit never shows a failed TLS check as an allowed fetch.
+    rec.verdict = x.outcome == Outcome::ok ? "allow" : "error";
     rec.rule = x.rule;
     rec.http_status = x.outcome == Outcome::ok ? x.response.status : 0;
     rec.bytes = x.response.body.size();
