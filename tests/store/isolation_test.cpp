@@ -76,7 +76,10 @@ TEST_F(P6_Isolation, EnablementAndAuditOfAnotherSpaceAreNotVisible) {
   EXPECT_EQ(store_->audit().get("team-b", audit_a_).error().code, Errc::not_found);
   AuditQuery q;
   q.space = "team-b";
-  for (const auto& r : *store_->audit().query(q)) EXPECT_EQ(r.space, "team-b");
+  // Keep the Result alive for the loop: `*query(q)` would dangle.
+  auto rows = store_->audit().query(q);
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) EXPECT_EQ(r.space, "team-b");
 }
 
 TEST_F(P6_Isolation, AdminTokensOfOneSpaceSeeTheOtherAsNotFound) {
