@@ -21,4 +21,4 @@ mkdir -p "$corpus"
 cd "$build"
 echo "fuzz-ipc: running for ${seconds}s"
 "$build/host/worker/ipc_decoder_fuzz" -max_total_time="$seconds" -max_len=65536 \
-  -print_final_stats=1 "$corpus"
+  -print_final_stats=1 "$corpus" "$root/fuzz/regressions"

@@ -265,9 +265,13 @@ bool decode(std::string_view payload, Render& m, DecodeError& error) {
   for (uint32_t i = 0; i < count; ++i) {
     std::string k, v;
     if (!r.str(k, kMaxShort, "param name") || !r.str(v, kMaxLong, "param value")) return false;
-    if (!m.params.emplace(std::move(k), std::move(v)).second) {
-      return r.fail("duplicate parameter name");
+    // Canonical form only: names strictly ascending (as the encoder writes
+    // them from the sorted map). Anything else, duplicates included, would
+    // decode to a message that re-encodes to other bytes.
+    if (!m.params.empty() && k <= m.params.rbegin()->first) {
+      return r.fail("parameter names must be strictly ascending (duplicate or out of order)");
     }
+    m.params.emplace_hint(m.params.end(), std::move(k), std::move(v));
   }
   return r.str(m.space_key, kMaxShort, "space_key") && r.str(m.page_id, kMaxShort, "page_id") &&
          r.str(m.locale, kMaxShort, "locale") && r.str(m.timezone, kMaxShort, "timezone") &&

@@ -52,6 +52,33 @@ TEST(WorkerIpc, RenderRoundTrips) {
   EXPECT_EQ(back.now_ms, -5);
 }
 
+TEST(WorkerIpc, ParamsOutOfOrderOrDuplicatedAreRefused) {
+  // Found by the fuzzer: a decoder that accepts params in any order yields a
+  // message whose re-encoding differs from the bytes it came from. Only the
+  // canonical (strictly ascending) order is accepted.
+  Render two;
+  two.macro_key = "m";
+  two.params = {{"a", "1"}, {"b", "2"}};
+  std::string frame;
+  encode(frame, 1, two);
+  FrameHeader h;
+  std::string payload = payload_of(frame, h);
+  const std::string a = std::string("\x01\0\0\0a", 5) + std::string("\x01\0\0\0\x31", 5);
+  const std::string b = std::string("\x01\0\0\0b", 5) + std::string("\x01\0\0\0\x32", 5);
+  const auto at = payload.find(a);
+  ASSERT_NE(at, std::string::npos) << "layout assumption: u32 length + bytes";
+  Render back;
+  DecodeError error;
+  ASSERT_TRUE(decode(payload, back, error)) << error;
+  std::string swapped = payload;
+  swapped.replace(at, a.size() + b.size(), b + a);
+  EXPECT_FALSE(decode(swapped, back, error));
+  EXPECT_NE(error.find("ascending"), std::string::npos) << error;
+  std::string duplicated = payload;
+  duplicated.replace(at, a.size() + b.size(), a + a);
+  EXPECT_FALSE(decode(duplicated, back, error));
+}
+
 TEST(WorkerIpc, CapCallAndReplyRoundTrip) {
   CapCall c;
   c.op = CapOp::http_get;
