@@ -41,7 +41,9 @@ Result<CacheHit> Cache::get(const std::string& space, const std::string& plugin_
     (void)ctx_.db.delete_cache(space, plugin_id, key_hash);
     return plain.error();
   }
-  (void)ctx_.db.touch_cache(space, plugin_id, key_hash, now);
+  if (now - row->last_access_ms >= limits_.touch_interval_ms) {
+    (void)ctx_.db.touch_cache(space, plugin_id, key_hash, now);
+  }
   CacheHit hit;
   hit.value = std::move(*plain);
   hit.fetched_at_ms = row->fetched_at_ms;

@@ -22,6 +22,9 @@ struct CacheLimits {
   int64_t max_space_bytes = 64ll << 20;   // stored bytes per space
   int64_t max_total_bytes = 512ll << 20;  // stored bytes over all spaces
   int64_t default_stale_s = 24 * 3600;    // kept after fresh_until
+  // Recency is recorded at most this often per entry: LRU needs recency,
+  // and a write per read would serialize warm page views on the write lock.
+  int64_t touch_interval_ms = 10'000;
 };
 
 struct CacheHit {
