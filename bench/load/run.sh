@@ -73,7 +73,8 @@ worker_processes auto; daemon off; pid $work/nginx.pid; error_log $work/nginx.er
 events { worker_connections 1024; }
 http { access_log off; server { listen 127.0.0.1:$((port + 1)); root $work/www; } }
 NGINX
-nginx -c "$work/nginx.conf" -p "$work" & sleep 0.5
+nginx -c "$work/nginx.conf" -p "$work" &
+sleep 0.5
 wrk -t2 -c64 -d10s "http://127.0.0.1:$((port + 1))/page8.html" >"$work/wrk-nginx.txt"
 kill "$(cat "$work/nginx.pid")"; rm -f "$work/nginx.pid"
 rps_v=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-a.txt")
@@ -88,9 +89,11 @@ rt=$(for i in 1 2 3 4 5; do curl -s -o /dev/null -w '%{time_total}\n' -X POST \
 cold=$(for i in 101 102 103 104 105; do render_api $i; echo; done | median)
 curl -s -X DELETE "$admin/faults" >/dev/null
 
-# (c) 200 concurrent requests for one never-rendered page variant.
-curl -s -X POST "$admin/counters/reset" >/dev/null
-for i in $(seq 200); do render_api 150 >/dev/null & done; wait
+# (c) 200 concurrent requests for one never-rendered page (fresh install).
+fresh c
+pids=()
+for i in $(seq 200); do curl -s -o /dev/null -H "$auth" "$url" & pids+=($!); done
+wait "${pids[@]}"  # not a bare wait: the server and simulator are children too
 counts=$(curl -s "$admin/counters" | grep -o '"[^"]*": *[0-9]*')
 upstream_total=$(echo "$counts" | awk -F: '{s+=$2} END {print s+0}')
 upstream_distinct=$(echo "$counts" | awk -F: '$2 > 0' | wc -l)
