@@ -2,7 +2,7 @@
 // a compromised worker could write on its socket. The stream is cut into
 // frames by FrameReader and every payload goes through every message
 // decoder; a decoded message is re-encoded and must decode to the same
-// bytes. Run: scripts/fuzz-ipc.sh [seconds].
+// bytes. Run: scripts/fuzz.sh [seconds].
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

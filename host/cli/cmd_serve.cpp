@@ -50,13 +50,15 @@ int serve(const std::string& config_path) {
   try {
     srv.start();
   } catch (const std::exception& e) {
-    std::cerr << "error: cannot listen on " << cfg.listen_host << ":" << cfg.listen_port << ": "
-              << e.what() << "; choose another 'listen' address in " << config_path << "\n";
+    // The message names the address, the reason and what to change.
+    std::cerr << "error: " << e.what() << " (in " << config_path << ")\n";
     return 2;
   }
   const std::string address = cfg.listen_host + ":" + std::to_string(srv.port());
   log::info("server.listening", {{"address", address}, {"url", srv.base_url()}});
   std::cout << "vitrine: serving on " << srv.base_url() << std::endl;
+  // From here on one log line per request: batch the writes (log.h).
+  log::set_buffered(true);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
@@ -64,6 +66,7 @@ int serve(const std::string& config_path) {
   srv.stop();
   engine.drain();
   log::info("server.stopped", {});
+  log::set_buffered(false);
   return 0;
 }
 

@@ -182,7 +182,10 @@ const std::map<std::string, Handler>& schema() {
                 {"max_cache_ttl_s",
                  integer("render.max_cache_ttl_s", 0, 86400, [](Config& c, int64_t v) {
                    c.max_cache_ttl_s = static_cast<uint32_t>(v);
-                 })}})},
+                 })},
+                {"memory_cache_mb",
+                 integer("render.memory_cache_mb", 0, 4096,
+                         [](Config& c, int64_t v) { c.memory_cache_mb = int(v); })}})},
       {"server",
        section("server",
                {{"frame_ancestors",

@@ -35,6 +35,7 @@ struct Config {
   int macro_deadline_ms = 10'000;
   int stale_for_s = 86'400;         // how long last-good content is served after it went stale
   uint32_t max_cache_ttl_s = 3600;  // cap on how long a plugin's output counts as fresh
+  int memory_cache_mb = 64;         // rendered fragments kept in memory; 0: store only
 
   std::string frame_ancestors = "'none'";
   std::string public_url;  // e.g. https://docs.example.com; empty: http://listen

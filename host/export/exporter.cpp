@@ -50,7 +50,8 @@ std::vector<PageReport> export_pages(
     }
     std::stringstream md;
     md << in.rdbuf();
-    auto page = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
+    auto rendered = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
+    const render::PageOutcome& page = *rendered;
     rep.macros = page.macros.size();
     for (const auto& m : page.macros) {
       rep.errors += m.state == render::MacroState::error ? 1 : 0;

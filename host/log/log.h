@@ -34,6 +34,13 @@ void set_min_level(Level level);
 // Replaces the output (tests capture lines); nullptr restores stderr.
 void set_sink(std::function<void(const std::string& line)> sink);
 
+// Buffered output, for the server: info and debug lines collect in memory
+// and are written every 200 ms or once 64 KiB wait, in order, so a busy
+// server does not make one write(2) per request. A warning or error is
+// written at once, together with everything before it. Turning it off
+// writes what is waiting. A crash can lose the last 200 ms of info lines.
+void set_buffered(bool on);
+
 // Replaces anything shaped like a credential with "[REDACTED]": Grafana
 // service-account tokens (glsa_...), legacy API keys (eyJrIjoi...), Vitrine
 // admin tokens (vtr_...), and the value after "Bearer " / "Basic ".

@@ -65,22 +65,39 @@ std::vector<uint64_t> Histogram::counts() const {
   return out;
 }
 
+// Lookups of existing series (every request) take the lock shared; only
+// the first use of a series takes it exclusively.
 Counter& Registry::counter(const std::string& name, const std::string& help, const Labels& labels) {
-  std::lock_guard lock(mu_);
+  const std::string key = render_labels(labels);
+  {
+    std::shared_lock lock(mu_);
+    if (auto f = families_.find(name); f != families_.end()) {
+      if (auto c = f->second.counters.find(key); c != f->second.counters.end()) return *c->second;
+    }
+  }
+  std::unique_lock lock(mu_);
   auto& fam = families_[name];
   fam.help = help;
-  auto& slot = fam.counters[render_labels(labels)];
+  auto& slot = fam.counters[key];
   if (!slot) slot = std::make_unique<Counter>();
   return *slot;
 }
 
 Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                const Labels& labels) {
-  std::lock_guard lock(mu_);
+  const std::string key = render_labels(labels);
+  {
+    std::shared_lock lock(mu_);
+    if (auto f = families_.find(name); f != families_.end()) {
+      if (auto h = f->second.histograms.find(key); h != f->second.histograms.end()) {
+        return *h->second;
+      }
+    }
+  }
+  std::unique_lock lock(mu_);
   auto& fam = families_[name];
   fam.help = help;
   fam.is_histogram = true;
-  auto key = render_labels(labels);
   auto& slot = fam.histograms[key];
   if (!slot) slot = std::make_unique<Histogram>(latency_buckets());
   return *slot;
@@ -88,7 +105,7 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
 
 std::string Registry::expose() const {
   std::ostringstream out;
-  std::lock_guard lock(mu_);
+  std::shared_lock lock(mu_);
   for (const auto& [name, fam] : families_) {
     out << "# HELP " << name << " " << fam.help << "\n";
     out << "# TYPE " << name << (fam.is_histogram ? " histogram" : " counter") << "\n";

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ class Registry {
     std::map<std::string, std::unique_ptr<Counter>> counters;      // key: rendered labels
     std::map<std::string, std::unique_ptr<Histogram>> histograms;  // key: rendered labels
   };
-  mutable std::mutex mu_;
+  mutable std::shared_mutex mu_;
   std::map<std::string, Family> families_;
 };
 

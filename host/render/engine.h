@@ -9,6 +9,7 @@
 // fails the page; when Grafana fails the last good content stays (P8).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -46,6 +47,10 @@ struct MacroOutcome {
   std::string error;     // when state == error (also shown inside html)
   std::string rule;      // rule id of the error, when any
   int64_t as_of_ms = 0;  // when the content was rendered
+  // Until when this exact outcome may be shown again without asking the
+  // cache: the content's fresh_until for fresh and cached content, 0 for
+  // stale content, errors and license-gated macros (each view re-checks).
+  int64_t reusable_until_ms = 0;
 };
 
 struct PageOutcome {
@@ -62,6 +67,9 @@ struct EngineOptions {
   // cache_ttl_s the plugin asks for.
   uint32_t max_cache_ttl_s = 3600;
   std::string asset_url_prefix = "/assets/";  // + SPACE + "/" + ID
+  // In-memory layer in front of the store's render cache (hot_cache.h);
+  // 0 turns it off.
+  std::size_t memory_cache_bytes = 64u << 20;
 
   // The options vitrine.yml sets (render.*).
   static EngineOptions from(const config::Config& config);
@@ -76,8 +84,12 @@ class Engine {
 
   // [thread-safe]
   MacroOutcome render_macro(const MacroCall& call);
-  PageOutcome render_page(const std::string& space, const std::string& page_id,
-                          std::string_view markdown, const MacroCall& defaults);
+  // The page, from the page cache when every macro on it was fresh or
+  // cached content the last time and still is (see engine.cpp). Never null.
+  std::shared_ptr<const PageOutcome> render_page(const std::string& space,
+                                                 const std::string& page_id,
+                                                 std::string_view markdown,
+                                                 const MacroCall& defaults);
 
   // Waits until background refreshes have finished (tests, shutdown).
   void drain();

@@ -139,7 +139,7 @@ ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& kn
   return page;
 }
 
-std::string assemble(const ParsedPage& page, const std::vector<std::string>& macro_html) {
+std::string assemble(const ParsedPage& page, const std::vector<std::string_view>& macro_html) {
   std::string out;
   size_t size = 0;
   for (const auto& s : page.segments) size += s.size();

@@ -64,7 +64,7 @@ ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& kn
 // Joins the page: segment 0, macro_html[0], segment 1, ... A missing entry
 // (macro_html shorter than the macro list) is written as nothing; extra
 // entries are ignored. macro_html must already be sanitized.
-std::string assemble(const ParsedPage& page, const std::vector<std::string>& macro_html);
+std::string assemble(const ParsedPage& page, const std::vector<std::string_view>& macro_html);
 
 // The placeholder written for macro N: <div data-vitrine-macro="N"></div>.
 std::string macro_placeholder(size_t index);

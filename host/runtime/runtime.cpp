@@ -86,6 +86,7 @@ struct Runtime::Impl {
   std::map<std::string, MacroTarget> macros;
   std::mutex flights_mu;
   std::map<std::string, std::shared_ptr<Flight>> flights;
+  std::unique_ptr<SpaceStates> space_states;
 };
 
 Runtime::~Runtime() = default;
@@ -111,6 +112,20 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
     return nullptr;
   }
   rt->store_ = std::move(*st);
+  {
+    store::Store* store = rt->store_.get();
+    rt->impl_->space_states = std::make_unique<SpaceStates>(
+        [store](const std::string& space) {
+          SpaceState state;
+          if (auto rows = store->approvals().enabled(space)) {
+            for (const auto& r : *rows) state.enabled_plugins.insert(r.plugin_id);
+          }
+          auto origins = store->spaces().origins(space);
+          if (origins && !origins->grafana_origin.empty()) state.origins = std::move(*origins);
+          return state;
+        },
+        [store] { return store->changes(); }, std::chrono::seconds(1));
+  }
 
   // Licensing: a refused license is not fatal; gated features stay off and
   // every check says why.
@@ -209,12 +224,11 @@ std::optional<MacroTarget> Runtime::find_macro(const std::string& key) const {
 }
 
 bool Runtime::enabled_in(const std::string& space, const std::string& plugin_id) {
-  auto rows = store_->approvals().enabled(space);
-  if (!rows) return false;
-  for (const auto& r : *rows) {
-    if (r.plugin_id == plugin_id) return true;
-  }
-  return false;
+  return space_state(space)->enabled_plugins.count(plugin_id) > 0;
+}
+
+std::shared_ptr<const SpaceState> Runtime::space_state(const std::string& space) {
+  return impl_->space_states->get(space);
 }
 
 store::ConnectionTestResult Runtime::test_connection(const std::string& who,

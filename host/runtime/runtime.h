@@ -19,6 +19,7 @@
 #include "plugins/host_table.h"
 #include "plugins/refusal.h"
 #include "plugins/runner.h"
+#include "runtime/space_states.h"
 #include "store/store.h"
 
 namespace vitrine::runtime {
@@ -57,6 +58,10 @@ class Runtime final : public plugins::CallServices {
   std::optional<MacroTarget> find_macro(const std::string& macro_key) const;
   // Is the plugin enabled in the space (space admin's choice)?
   bool enabled_in(const std::string& space, const std::string& plugin_id);
+  // The space's enabled plugins and Grafana origins, from a snapshot kept
+  // until this process writes to the store or one second passes
+  // (space_states.h). [thread-safe] Never null.
+  std::shared_ptr<const SpaceState> space_state(const std::string& space);
 
   // Tests the space's Grafana connection through the http capability path
   // (GET /api/health with the space's token), as the space-settings UI does.

@@ -65,10 +65,10 @@ void add_api_render_routes(Router& router, ServerContext& ctx) {
     if (auto e = apply_options(body, defaults); !e.empty()) return json_error(400, "invalid", e);
     auto page = ctx.engine.render_page(space, defaults.page_id, *markdown, defaults);
     auto o = new_object();
-    o->set("title", page.title);
-    o->set("html", page.body_html);
+    o->set("title", page->title);
+    o->set("html", page->body_html);
     Poco::JSON::Array::Ptr macros = new Poco::JSON::Array;
-    for (const auto& m : page.macros) macros->add(outcome_json(m, false));
+    for (const auto& m : page->macros) macros->add(outcome_json(m, false));
     o->set("macros", macros);
     return json_response(200, to_json(o));
   });

@@ -127,7 +127,7 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, {});
     return out;
   }
-  auto a = ctx.runtime.store().admin_tokens().authorize(cred->first, action, space);
+  auto a = ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->first, action, space);
   if (a.verdict != store::Verdict::allow) {
     out.refusal = refuse(request, how, a.verdict, a.message);
     return out;
@@ -138,8 +138,8 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
 
 bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
              const std::string& space) {
-  return ctx.runtime.store().admin_tokens().authorize(caller.token, action, space).verdict ==
-         store::Verdict::allow;
+  return ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), caller.token, action, space)
+             .verdict == store::Verdict::allow;
 }
 
 }  // namespace vitrine::server

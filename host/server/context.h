@@ -6,6 +6,8 @@
 
 #include "render/engine.h"
 #include "runtime/runtime.h"
+#include "server/auth_cache.h"
+#include "server/page_files.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "server/sessions.h"
@@ -17,10 +19,16 @@ struct ServerContext {
   render::Engine& engine;
   ServerOptions options;
   SessionStore sessions;
+  AuthCache auth_cache;
+  PageFiles page_files;
   std::atomic<bool> ready{false};
 
   ServerContext(runtime::Runtime& r, render::Engine& e, ServerOptions o)
-      : runtime(r), engine(e), options(std::move(o)), sessions(options.sessions) {}
+      : runtime(r),
+        engine(e),
+        options(std::move(o)),
+        sessions(options.sessions),
+        auth_cache([&r] { return r.store().changes(); }, std::chrono::seconds(1)) {}
 };
 
 // One registration function per responsibility (one file each).

@@ -41,6 +41,19 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// Header names compare case-insensitively (ASCII), without allocating:
+// this runs several times for every response.
+bool same_name(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -77,7 +90,7 @@ bool Response::is_html() const { return content_type.rfind("text/html", 0) == 0;
 
 void Response::set_header(const std::string& name, const std::string& value) {
   for (auto& h : headers) {
-    if (lower(h.first) == lower(name)) {
+    if (same_name(h.first, name)) {
       h.second = value;
       return;
     }
@@ -86,9 +99,8 @@ void Response::set_header(const std::string& name, const std::string& value) {
 }
 
 bool Response::has_header(std::string_view name) const {
-  const std::string n = lower(name);
   return std::any_of(headers.begin(), headers.end(),
-                     [&](const auto& h) { return lower(h.first) == n; });
+                     [&](const auto& h) { return same_name(h.first, name); });
 }
 
 Response text_response(int status, std::string body) {

@@ -1,7 +1,8 @@
 // The server's own request/response values. Handlers take a fully read,
-// size-checked Request and return a Response; only server.cpp touches Poco's
-// socket-bound objects. Keeping handlers pure makes every policy (auth, CSRF,
-// headers) testable and impossible to bypass by writing to a stream early.
+// size-checked Request and return a Response; only the listener
+// (server/net/http_listener.h) touches sockets. Keeping handlers pure makes
+// every policy (auth, CSRF, headers) testable and impossible to bypass by
+// writing to a stream early.
 #pragma once
 
 #include <map>

@@ -1,16 +1,6 @@
 #include "server/server.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequest.h>
-#include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/ThreadPool.h>
-
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <mutex>
 
@@ -19,6 +9,7 @@
 #include "server/access_log.h"
 #include "server/context.h"
 #include "server/json_errors.h"
+#include "server/net/http_listener.h"
 #include "server/router.h"
 #include "server/security_headers.h"
 #include "server/ui/html.h"
@@ -55,12 +46,13 @@ struct Server::Impl {
 
   Response dispatch(Request& request);
   Response handle(Request& request);
+  // The answer to a request the parser refused (net::ParseError).
+  Response refuse(const Request& partial, const net::ParseError& error);
 
   ServerContext ctx;
   Router router;
   std::mutex lifecycle_mu;
-  std::unique_ptr<Poco::ThreadPool> pool;
-  std::unique_ptr<Poco::Net::HTTPServer> http;
+  std::unique_ptr<net::HttpListener> listener;
   uint16_t bound_port = 0;
 };
 
@@ -113,103 +105,49 @@ Response Server::Impl::handle(Request& request) {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+std::string too_large_message(std::size_t limit) {
+  return "the request body exceeds the limit of " + std::to_string(limit) +
+         " bytes; send a smaller body";
 }
 
-// Poco's connection-bound side: read the request within the limits, run the
-// pipeline, write the answer.
-class Dispatcher final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Dispatcher(Server::Impl& impl) : impl_(impl) {}
-
-  void handleRequest(Poco::Net::HTTPServerRequest& in,
-                     Poco::Net::HTTPServerResponse& out) override {
-    Request request;
-    request.method = in.getMethod();
-    const std::string& uri = in.getURI();
-    const auto q = uri.find('?');
-    request.path = uri.substr(0, q);
-    if (q != std::string::npos) request.query = uri.substr(q + 1);
-    for (const auto& [name, value] : in) {
-      std::string key = lower(name);
-      auto [it, inserted] = request.headers.emplace(key, value);
-      // Cookie may come split over several fields; any other duplicate
-      // keeps its first value, so a second Authorization cannot override.
-      if (!inserted && key == "cookie") it->second += "; " + value;
-    }
-    Response response;
-    bool keep_alive = true;
-    if (!read_body(in, request)) {
-      keep_alive = false;  // the unread rest of the body would poison the connection
-      response = too_large(request);
-      apply_security_headers(response, impl_.ctx.options.frame_ancestors);
-      record_request(impl_.ctx.runtime.metrics(), request, response.status, 0.0);
-    } else {
-      response = impl_.handle(request);
-    }
-    write(out, request, response, keep_alive);
+std::string error_title(int status) {
+  switch (status) {
+    case 411:
+      return "Length required";
+    case 413:
+      return "Request too large";
+    case 414:
+      return "Address too long";
+    case 431:
+      return "Request headers too large";
+    case 501:
+      return "Method not supported";
+    case 505:
+      return "HTTP version not supported";
+    default:
+      return "Bad request";
   }
-
- private:
-  bool read_body(Poco::Net::HTTPServerRequest& in, Request& request) {
-    const std::size_t limit = impl_.ctx.options.max_body_bytes;
-    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit)) {
-      return false;
-    }
-    if (!in.hasContentLength() && !in.getChunkedTransferEncoding()) return true;
-    auto& stream = in.stream();
-    char buf[8192];
-    while (stream) {
-      stream.read(buf, sizeof buf);
-      const auto n = static_cast<std::size_t>(stream.gcount());
-      if (n == 0) break;
-      if (request.body.size() + n > limit) return false;
-      request.body.append(buf, n);
-    }
-    return true;
-  }
-
-  Response too_large(const Request& request) {
-    const std::string msg = "the request body exceeds the limit of " +
-                            std::to_string(impl_.ctx.options.max_body_bytes) +
-                            " bytes; send a smaller body";
-    if (is_api(request)) return json_error(413, "payload-too-large", msg);
-    return ui::error_page(413, "Request too large", msg);
-  }
-
-  static void write(Poco::Net::HTTPServerResponse& out, const Request& request,
-                    const Response& response, bool keep_alive) {
-    out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(response.status));
-    out.setContentType(response.content_type);
-    for (const auto& [name, value] : response.headers) out.add(name, value);
-    if (!keep_alive) out.setKeepAlive(false);
-    out.setContentLength64(static_cast<Poco::Int64>(response.body.size()));
-    if (request.method == "HEAD") {
-      out.send();
-      return;
-    }
-    out.sendBuffer(response.body.data(), response.body.size());
-  }
-
-  Server::Impl& impl_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(Server::Impl& impl) : impl_(impl) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Dispatcher(impl_);
-  }
-
- private:
-  Server::Impl& impl_;
-};
+}
 
 }  // namespace
+
+Response Server::Impl::refuse(const Request& partial, const net::ParseError& error) {
+  // The same shapes as handler errors: JSON under /api/, a page otherwise.
+  // `partial` has the method and path once the parser accepted them.
+  Response response;
+  if (error.status == 413) {
+    const std::string msg = too_large_message(ctx.options.max_body_bytes);
+    response = is_api(partial) ? json_error(413, "payload-too-large", msg)
+                               : ui::error_page(413, error_title(413), msg);
+  } else if (is_api(partial)) {
+    response = json_error(error.status, error.rule, error.message);
+  } else {
+    response = ui::error_page(error.status, error_title(error.status), error.message);
+  }
+  apply_security_headers(response, ctx.options.frame_ancestors);
+  record_request(ctx.runtime.metrics(), partial, response.status, 0.0);
+  return response;
+}
 
 Server::Server(runtime::Runtime& runtime, render::Engine& engine, ServerOptions options)
     : impl_(std::make_unique<Impl>(runtime, engine, std::move(options))) {}
@@ -218,38 +156,37 @@ Server::~Server() { stop(); }
 
 void Server::start() {
   std::lock_guard lock(impl_->lifecycle_mu);
-  if (impl_->http) return;
+  if (impl_->listener) return;
   const auto& o = impl_->ctx.options;
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress(o.host, o.port), 128);
-  impl_->bound_port = socket.address().port();
-  auto params = Poco::AutoPtr<Poco::Net::HTTPServerParams>(new Poco::Net::HTTPServerParams);
-  params->setMaxThreads(o.max_threads);
-  params->setMaxQueued(o.max_queued);
-  params->setTimeout(Poco::Timespan(o.io_timeout.count(), 0));
-  params->setKeepAlive(true);
-  params->setKeepAliveTimeout(Poco::Timespan(o.keep_alive_timeout.count(), 0));
-  params->setMaxKeepAliveRequests(o.max_keep_alive_requests);
-  params->setServerName("vitrine");
-  params->setSoftwareVersion("vitrine");
-  // A pool of our own: bounded, and not shared with anything else in the
-  // process that uses Poco's default pool.
-  impl_->pool = std::make_unique<Poco::ThreadPool>(2, o.max_threads + 1, 60);
-  impl_->http =
-      std::make_unique<Poco::Net::HTTPServer>(new Factory(*impl_), *impl_->pool, socket, params);
-  impl_->http->start();
+  net::ListenerOptions lo;
+  lo.host = o.host;
+  lo.port = o.port;
+  lo.threads = o.max_threads;
+  lo.max_connections = o.max_connections;
+  lo.max_body_bytes = o.max_body_bytes;
+  lo.io_timeout = o.io_timeout;
+  lo.keep_alive_timeout = o.keep_alive_timeout;
+  lo.max_keep_alive_requests = o.max_keep_alive_requests;
+  Impl* impl = impl_.get();
+  auto listener = std::make_unique<net::HttpListener>(
+      lo, [impl](Request& request) { return impl->handle(request); },
+      [impl](const Request& partial, const net::ParseError& error) {
+        return impl->refuse(partial, error);
+      });
+  listener->start();  // throws std::runtime_error naming the address
+  impl_->bound_port = listener->port();
+  impl_->listener = std::move(listener);
   impl_->ctx.ready = true;
 }
 
 void Server::stop() {
   std::lock_guard lock(impl_->lifecycle_mu);
-  if (!impl_->http) return;
+  if (!impl_->listener) return;
   impl_->ctx.ready = false;
   // Stop accepting; requests in progress finish, idle keep-alive
   // connections are closed.
-  impl_->http->stopAll(false);
-  impl_->pool->joinAll();
-  impl_->http.reset();
-  impl_->pool.reset();
+  impl_->listener->stop();
+  impl_->listener.reset();
 }
 
 uint16_t Server::port() const { return impl_->bound_port; }

@@ -1,6 +1,8 @@
-// `vitrine serve`: the HTTP server on Poco's HTTPServer. One bounded thread
-// pool, a request body limit, Poco's header limits (100 fields, 256-byte
-// names, 8 KiB values, 16 KiB request line), socket timeouts. Routes are
+// `vitrine serve`: the HTTP server on the epoll listener of server/net
+// (http_listener.h, request_parser.h). A bounded pool of connection
+// threads, a connection limit, a request body limit, the parser's head
+// limits (16 KiB request line, 100 fields, 256-byte names, 8 KiB values,
+// 64 KiB head), deadlines per request and per idle connection. Routes are
 // documented in docs/api.md; security choices (CSP, sessions, CSRF) in
 // docs/api.md#browser-security.
 #pragma once
@@ -30,12 +32,17 @@ namespace vitrine::server {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (tests); port() tells which
-  int max_threads = 16;  // request threads; further connections queue
-  int max_queued = 64;   // queued connections beyond which new ones are refused
+  // Listener threads. Each serves any connection; one running a handler
+  // (a cold page render can block for seconds) serves no other meanwhile.
+  int max_threads = 16;
+  int max_connections = 1024;  // open connections; beyond: 503 and close
   std::size_t max_body_bytes = 1 << 20;
-  std::chrono::seconds io_timeout{15};  // socket read/write timeout per request
-  std::chrono::seconds keep_alive_timeout{10};
-  int max_keep_alive_requests = 100;
+  // A request must be complete within this of its first byte (slow clients
+  // are cut off, not extended per byte); also bounds each wait for the
+  // client to take response bytes.
+  std::chrono::seconds io_timeout{15};
+  std::chrono::seconds keep_alive_timeout{10};  // idle connections are closed after it
+  int max_keep_alive_requests = 10000;          // then "Connection: close"
   std::string frame_ancestors = "'none'";
   std::string public_url;           // https://... makes the session cookie Secure
   std::filesystem::path pages_dir;  // <data_dir>/pages; pages of space S in pages_dir/S
@@ -54,8 +61,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts accepting. Throws Poco::Exception when the address
-  // cannot be bound (the message names it).
+  // Binds and starts accepting. Throws std::runtime_error when the address
+  // cannot be bound (the message names it and the reason).
   void start();
   // Stops accepting, lets requests in progress finish. Idempotent.
   void stop();
@@ -66,9 +73,8 @@ class Server {
   // security headers, metrics and the access log. [thread-safe]
   Response handle(Request& request);
 
-  struct Impl;  // defined in server.cpp; public so its Poco adapters can name it
-
  private:
+  struct Impl;  // server.cpp
   std::unique_ptr<Impl> impl_;
 };
 

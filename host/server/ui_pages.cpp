@@ -2,8 +2,6 @@
 // from <data_dir>/pages/<space>/<page>.md (page names [a-z0-9-]{1,64}, so a
 // name can never leave that directory). Also serves the stylesheet.
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "render/engine.h"
 #include "server/auth.h"
@@ -15,19 +13,6 @@ namespace vitrine::server {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr std::uintmax_t kMaxPageBytes = 1 << 20;
-
-std::optional<std::string> read_page(const fs::path& file) {
-  std::error_code ec;
-  if (!fs::is_regular_file(file, ec) || fs::file_size(file, ec) > kMaxPageBytes || ec) {
-    return std::nullopt;
-  }
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
 
 // Reader-chosen view options from the query string; the engine and the
 // plugin's parameter checks validate the values themselves.
@@ -93,7 +78,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
       return ui::error_page(404, "Not found", "There is no page with this name in this space.");
     };
     if (!is_slug(name, 64)) return missing();
-    auto markdown = read_page(ctx.options.pages_dir / space / (name + ".md"));
+    auto markdown = ctx.page_files.read(ctx.options.pages_dir / space / (name + ".md"));
     if (!markdown) return missing();
     render::MacroCall defaults;
     defaults.space = space;
@@ -101,13 +86,16 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     apply_view_query(req, defaults);
     auto page = ctx.engine.render_page(space, name, *markdown, defaults);
     ui::Shell s;
-    s.title = page.title.empty() ? name : page.title;
+    s.title = page->title.empty() ? name : page->title;
     s.space = space;
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
     // body_html is the engine's output: Markdown rendered without raw HTML
     // and every macro fragment sanitized.
-    s.body_html = "<article class=\"vitrine-page\">" + page.body_html + "</article>";
+    s.body_html.reserve(page->body_html.size() + 40);
+    s.body_html += "<article class=\"vitrine-page\">";
+    s.body_html += page->body_html;
+    s.body_html += "</article>";
     return ui::page(200, s);
   });
 }

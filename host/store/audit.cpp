@@ -74,6 +74,9 @@ Status run_audited(const Context& ctx, AuditEvent event, const std::function<Sta
     event.detail.push_back({"reason", st.error().message, false});
     (void)ctx.audit.record(event);
   }
+  // After the commit: a reader that loaded before it sees the new count
+  // and drops what it loaded.
+  if (ctx.changes) ctx.changes->fetch_add(1, std::memory_order_release);
   return st;
 }
 

@@ -3,6 +3,7 @@
 // audit log and the structured log.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,6 +30,10 @@ struct Context {
   const crypto::Keyring* keys = nullptr;  // null: operations that encrypt refuse
   Clock now = system_now_ms;
   JsonLog* log = nullptr;  // optional
+  // Bumped after every audited write (run_audited). Readers that keep a
+  // snapshot of store state (admin tokens, a space's enablement and
+  // origins) compare it to know their copy is still current. Null: none.
+  std::atomic<uint64_t>* changes = nullptr;
 
   // The keyring or a key error telling the admin how to provide one.
   Result<const crypto::Keyring*> keyring() const;

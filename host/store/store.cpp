@@ -31,8 +31,9 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   s->audit_ = std::make_unique<AuditLog>(*s->backend_, options.now);
   if (options.log) s->log_ = std::make_unique<JsonLog>(*options.log);
   s->keyring_ = std::move(options.keyring);
-  s->ctx_ = std::make_unique<Context>(Context{
-      *s->backend_, *s->audit_, s->keyring_ ? &*s->keyring_ : nullptr, options.now, s->log_.get()});
+  s->ctx_ = std::make_unique<Context>(Context{*s->backend_, *s->audit_,
+                                              s->keyring_ ? &*s->keyring_ : nullptr, options.now,
+                                              s->log_.get(), &s->changes_});
   s->cache_limits_ = options.cache_limits;
   s->asset_limits_ = options.asset_limits;
   return s;

@@ -2,6 +2,7 @@
 // services, wired with one Context. The server and the CLI both start here.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -46,6 +47,9 @@ class Store {
   Assets assets() { return Assets(*ctx_, asset_limits_); }
   AdminTokens admin_tokens() { return AdminTokens(*ctx_); }
 
+  // How many audited writes this process has made (see Context::changes).
+  uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
+
  private:
   Store() = default;
   std::unique_ptr<Backend> backend_;
@@ -53,6 +57,7 @@ class Store {
   std::unique_ptr<JsonLog> log_;
   std::optional<crypto::Keyring> keyring_;
   std::unique_ptr<Context> ctx_;
+  std::atomic<uint64_t> changes_{0};
   CacheLimits cache_limits_;
   AssetLimits asset_limits_;
 };

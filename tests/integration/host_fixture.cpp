@@ -82,8 +82,8 @@ std::string HostFixture::page(const std::string& markdown, render::PageOutcome* 
   defaults.time_from = "2024-05-27T00:00:00Z";
   defaults.time_to = "2024-06-04T00:00:00Z";
   auto p = engine_->render_page("demo", "test", markdown, defaults);
-  if (out != nullptr) *out = p;
-  return p.body_html;
+  if (out != nullptr) *out = *p;
+  return p->body_html;
 }
 
 }  // namespace vitrine::testing

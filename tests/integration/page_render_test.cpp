@@ -132,6 +132,136 @@ TEST_F(PageRender, P8_GrafanaDownServesLastGoodContentMarkedStale) {
   EXPECT_EQ(again.state, MacroState::stale);
 }
 
+TEST_F(PageRender, P8_StaleRefreshBacksOffWhileGrafanaFails) {
+  render::EngineOptions eo;
+  eo.max_cache_ttl_s = 1;
+  engine_ = std::make_unique<render::Engine>(*rt_, eo);
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  ASSERT_EQ(engine_->render_macro(call).state, MacroState::fresh);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  sim::FaultRule down;
+  down.mode = sim::FaultMode::kError;
+  down.status = 500;
+  sim_->context().faults.add(down);
+  sim_->context().counters.reset();
+  // Twenty views while Grafana fails: every one gets the last good content
+  // at once, and Grafana is asked once, not on every view.
+  for (int i = 0; i < 20; ++i) {
+    auto out = engine_->render_macro(call);
+    ASSERT_EQ(out.state, MacroState::stale) << i;
+    EXPECT_THAT(out.html, HasSubstr("Checkout"));
+    engine_->drain();  // let each refresh finish (and fail) before the next view
+    if (i > 0) {
+      EXPECT_THAT(out.html, HasSubstr("did not answer the last refresh")) << i;
+    }
+  }
+  EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
+}
+
+TEST_F(PageRender, P6_SameGrafanaOriginStillKeepsSpacesApartInMemory) {
+  // "other" points at the very same Grafana origin but has no token: only
+  // the space part of the in-memory key tells the two apart.
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  ASSERT_EQ(engine_->render_macro(call).state, MacroState::fresh);
+  auto& st = rt_->store();
+  ASSERT_TRUE(st.spaces().create("admin", "other", "Other").ok());
+  ASSERT_TRUE(st.spaces().connect("admin", "other", origin("https://demo.grafana.net")).ok());
+  ASSERT_TRUE(st.approvals().enable("admin", "other", "dashboard").ok());
+  call.space = "other";
+  auto out = engine_->render_macro(call);
+  EXPECT_EQ(out.state, MacroState::error);
+  EXPECT_THAT(out.html, Not(HasSubstr("Checkout")));
+}
+
+TEST_F(PageRender, DisablingAPluginAppliesToTheVeryNextView) {
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  ASSERT_EQ(engine_->render_macro(call).state, MacroState::fresh);
+  ASSERT_EQ(engine_->render_macro(call).state, MacroState::cached);
+  ASSERT_TRUE(rt_->store().approvals().disable("admin", "demo", "dashboard").ok());
+  auto out = engine_->render_macro(call);
+  EXPECT_EQ(out.state, MacroState::error);
+  EXPECT_EQ(out.rule, "plugin-not-enabled");
+}
+
+TEST_F(PageRender, ADisableByAnotherProcessAppliesWithinOneSecond) {
+  render::MacroCall call = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  ASSERT_EQ(engine_->render_macro(call).state, MacroState::fresh);
+  {
+    // A second store on the same database, as the CLI opens it.
+    store::StoreOptions so;
+    so.data_dir = config_.data_dir;
+    so.keyring = *store::crypto::Keyring::load(std::nullopt);
+    auto cli = store::Store::open(std::move(so));
+    ASSERT_TRUE(cli.ok()) << cli.error().message;
+    ASSERT_TRUE((*cli)->approvals().disable("cli", "demo", "dashboard").ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(engine_->render_macro(call).rule, "plugin-not-enabled");
+}
+
+TEST_F(PageRender, SecondViewIsServedFromTheStoreWhenTheMemoryLayerIsOff) {
+  render::EngineOptions eo;
+  eo.memory_cache_bytes = 0;
+  engine_ = std::make_unique<render::Engine>(*rt_, eo);
+  page(kAllMacros);
+  auto before = sim_->context().counters.snapshot();
+  render::PageOutcome out;
+  page(kAllMacros, &out);
+  for (const auto& m : out.macros) EXPECT_EQ(m.state, MacroState::cached) << m.plugin_id;
+  EXPECT_EQ(sim_->context().counters.snapshot(), before);
+}
+
+double page_cache(runtime::Runtime& rt, const char* result) {
+  return rt.metrics().counter("vitrine_page_cache_total", "", {{"result", result}}).value();
+}
+
+TEST_F(PageRender, PageCacheAnswersARepeatViewWhole) {
+  page(kAllMacros);
+  render::PageOutcome out;
+  const std::string again = page(kAllMacros, &out);
+  EXPECT_EQ(page_cache(*rt_, "hit"), 1.0);
+  for (const auto& m : out.macros) EXPECT_EQ(m.state, MacroState::cached) << m.plugin_id;
+  EXPECT_THAT(again, HasSubstr("Checkout"));
+}
+
+TEST_F(PageRender, PageCacheIsKeyedByViewOptions) {
+  page(kAllMacros);
+  render::MacroCall dark;
+  dark.theme = "dark";
+  dark.time_from = "2024-05-27T00:00:00Z";
+  dark.time_to = "2024-06-04T00:00:00Z";
+  auto p = engine_->render_page("demo", "test", kAllMacros, dark);
+  EXPECT_EQ(page_cache(*rt_, "hit"), 0.0);
+  for (const auto& m : p->macros) EXPECT_EQ(m.state, MacroState::fresh) << m.plugin_id;
+}
+
+TEST_F(PageRender, DisablingAPluginAppliesToTheVeryNextPageView) {
+  page(kAllMacros);
+  page(kAllMacros);
+  ASSERT_EQ(page_cache(*rt_, "hit"), 1.0);
+  ASSERT_TRUE(rt_->store().approvals().disable("admin", "demo", "dashboard").ok());
+  render::PageOutcome out;
+  page(kAllMacros, &out);
+  EXPECT_EQ(out.macros[0].rule, "plugin-not-enabled");
+  EXPECT_EQ(page_cache(*rt_, "hit"), 1.0);
+}
+
+TEST_F(PageRender, P8_PageCacheNeverHidesStaleContent) {
+  render::EngineOptions eo;
+  eo.max_cache_ttl_s = 1;
+  engine_ = std::make_unique<render::Engine>(*rt_, eo);
+  page(kAllMacros);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  sim::FaultRule down;
+  down.mode = sim::FaultMode::kError;
+  down.status = 500;
+  sim_->context().faults.add(down);
+  render::PageOutcome out;
+  const std::string html = page(kAllMacros, &out);
+  for (const auto& m : out.macros) EXPECT_EQ(m.state, MacroState::stale) << m.plugin_id;
+  EXPECT_THAT(html, HasSubstr("vitrine-stale"));
+}
+
 TEST_F(PageRender, P6_AnotherSpaceCannotUseThisSpacesCacheOrToken) {
   page(kAllMacros);
   auto& st = rt_->store();

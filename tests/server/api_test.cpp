@@ -2,7 +2,11 @@
 // write-only Grafana token (P4), render, audit (P9), body limits.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "server_fixture.h"
+#include "store/store.h"
 
 namespace vitrine::testing {
 namespace {
@@ -20,6 +24,42 @@ TEST_F(Api, P6_NoTokenIsUnauthenticated) {
 TEST_F(Api, P6_UnknownTokenIsUnauthenticated) {
   auto r = api("GET", "/api/v1/spaces/alpha", "vtr_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
   EXPECT_EQ(r.status, 401) << r.body;
+}
+
+// Authorization answers are kept for a moment (server/auth_cache.h); a
+// revocation must still win at once when this process makes it ...
+TEST_F(Api, P6_TokenRevokedThroughThisServerIsRefusedOnTheNextRequest) {
+  ASSERT_EQ(api("GET", "/api/v1/spaces/alpha", alpha_viewer_).status, 200);
+  auto rows = rt_->store().admin_tokens().list();
+  ASSERT_TRUE(rows.ok());
+  std::string id;
+  for (const auto& row : *rows) {
+    if (row.role == "viewer:alpha") id = row.id;
+  }
+  ASSERT_FALSE(id.empty());
+  ASSERT_TRUE(rt_->store().admin_tokens().revoke("test", id).ok());
+  EXPECT_EQ(api("GET", "/api/v1/spaces/alpha", alpha_viewer_).status, 401);
+}
+
+// ... and within one second when the CLI (another process) makes it.
+TEST_F(Api, P6_TokenRevokedByAnotherProcessIsRefusedWithinOneSecond) {
+  ASSERT_EQ(api("GET", "/api/v1/spaces/alpha", alpha_viewer_).status, 200);
+  {
+    store::StoreOptions so;
+    so.data_dir = config_.data_dir;
+    so.keyring = *store::crypto::Keyring::load(std::nullopt);
+    auto cli = store::Store::open(std::move(so));
+    ASSERT_TRUE(cli.ok()) << cli.error().message;
+    auto rows = (*cli)->admin_tokens().list();
+    ASSERT_TRUE(rows.ok());
+    for (const auto& row : *rows) {
+      if (row.role == "viewer:alpha") {
+        ASSERT_TRUE((*cli)->admin_tokens().revoke("cli", row.id).ok());
+      }
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_EQ(api("GET", "/api/v1/spaces/alpha", alpha_viewer_).status, 401);
 }
 
 TEST_F(Api, P6_SessionCookieIsNotAnApiCredential) {

@@ -143,6 +143,22 @@ TEST_F(Ui, PageRendersFromThePagesDirectory) {
   EXPECT_NE(index.body.find("/spaces/alpha/pages/runbook"), std::string::npos);
 }
 
+// Page files are kept in memory while unchanged (server/page_files.h); an
+// edit shows on the next view.
+TEST_F(Ui, AnEditedPageShowsOnTheNextView) {
+  const auto file = dir_ / "data" / "pages" / "alpha" / "notes.md";
+  std::filesystem::create_directories(file.parent_path());
+  std::ofstream(file) << "first version\n";
+  const std::string cookie = login(alpha_viewer_);
+  auto first = send("GET", "/spaces/alpha/pages/notes", {{"Cookie", cookie}});
+  ASSERT_NE(first.body.find("first version"), std::string::npos) << first.body;
+  std::ofstream(file) << "the second, longer version\n";
+  auto second = send("GET", "/spaces/alpha/pages/notes", {{"Cookie", cookie}});
+  EXPECT_NE(second.body.find("the second, longer version"), std::string::npos) << second.body;
+  std::filesystem::remove(file);
+  EXPECT_EQ(send("GET", "/spaces/alpha/pages/notes", {{"Cookie", cookie}}).status, 404);
+}
+
 TEST_F(Ui, P6_AssetsOnlyForTheirSpace) {
   // A 1x1 PNG.
   const std::string png(

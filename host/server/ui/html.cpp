@@ -20,7 +20,9 @@ std::string button_form(const std::string& action, const std::string& label,
 }
 
 std::string render(const Shell& s) {
-  std::string out =
+  std::string out;
+  out.reserve(s.body_html.size() + 1024);  // one allocation for a page of any size
+  out +=
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>" +

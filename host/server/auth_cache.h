@@ -1,0 +1,49 @@
+// Authorization answers kept briefly, so a page view does not pay a SQLite
+// lookup (twice: the route's check and the settings link) per request.
+//
+// Coherence, the part a reviewer should check: an answer is used only
+// while (1) it is younger than max_age and (2) the store has seen no
+// audited write from this process since it was computed. So a token
+// revoked, a space deleted or a role created through this server applies
+// to the very next request; the same change made by the CLI in another
+// process applies within max_age (one second). Keys are SHA-256 of the
+// token, never the token.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/admin_tokens.h"
+
+namespace vitrine::server {
+
+class AuthCache {
+ public:
+  using Generation = std::function<uint64_t()>;
+  // max_age 0 turns caching off.
+  AuthCache(Generation generation, std::chrono::milliseconds max_age)
+      : generation_(std::move(generation)), max_age_(max_age) {}
+
+  // tokens.authorize(token, action, space), or a recent answer to it.
+  // [thread-safe]
+  store::Authorization authorize(store::AdminTokens tokens, std::string_view token,
+                                 store::Action action, const std::string& space);
+
+ private:
+  struct Entry {
+    store::Authorization answer;
+    std::chrono::steady_clock::time_point at;
+    uint64_t generation = 0;
+  };
+  Generation generation_;
+  std::chrono::milliseconds max_age_;
+  std::shared_mutex mu_;  // shared for lookups, exclusive to store
+  std::unordered_map<std::string, Entry> entries_;
+};
+
+}  // namespace vitrine::server
