@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <variant>
 
+#include "blocking/blocking.h"
 #include "log/log.h"
 #include "render/hot_cache.h"
 #include "render/page.h"
@@ -423,13 +424,26 @@ struct Engine::Impl {
       return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::stale, why);
     }
     cache_miss.inc();
-    Rendered r = render_shared(call, res).get();
+    blocking::about_to_block();
+    return outcome_of(call, res, render_shared(call, res).get());
+  }
+
+  MacroOutcome outcome_of(const MacroCall& call, const Resolved& res, const Rendered& r) {
+    const std::string& plugin = res.target.plugin->id;
     if (r.ok) {
       const int64_t fresh_until = r.ttl_s > 0 ? r.as_of_ms + int64_t{r.ttl_s} * 1000 : 0;
       return outcome_content(call, plugin, r.html, r.as_of_ms, MacroState::fresh, "",
                              res.gated ? 0 : fresh_until);
     }
     return outcome_error(call, plugin, r.error, r.rule);
+  }
+
+  // The render another request is already running for this macro, if any.
+  std::optional<std::shared_future<Rendered>> in_flight_for(const Resolved& res) {
+    std::lock_guard lock(mu);
+    auto it = in_flight.find(res.hot_key);
+    if (it == in_flight.end()) return std::nullopt;
+    return it->second;
   }
 
   MacroOutcome render_macro(const MacroCall& call) {
@@ -491,6 +505,13 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
   // rest render in parallel on the pool, and the page waits for all of
   // them (each bounded by the macro deadline, so the page is too).
   std::vector<std::future<void>> done;
+  struct Joined {
+    size_t index;
+    MacroCall call;
+    Impl::Resolved res;
+    std::shared_future<Rendered> running;
+  };
+  std::vector<Joined> joined;
   for (size_t i = 0; i < parsed->macros.size(); ++i) {
     const MacroInvocation& m = parsed->macros[i];
     MacroCall call = defaults;
@@ -509,6 +530,15 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
       out->macros[i] = std::move(*o);
       continue;
     }
+    // Already rendering for another view: wait for it on this thread. A
+    // pool thread that only waits would keep the pool from starting the
+    // renders that do the work (and from overlapping identical upstream
+    // GETs of different macros, which the runtime coalesces only while
+    // both are in flight).
+    if (auto running = im.in_flight_for(res)) {
+      joined.push_back({i, std::move(call), std::move(res), std::move(*running)});
+      continue;
+    }
     PageOutcome* target = out.get();
     auto task = std::make_shared<std::packaged_task<void()>>(
         [&im, call = std::move(call), res = std::move(res), i, target] {
@@ -516,6 +546,13 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
         });
     done.push_back(task->get_future());
     im.pool.submit([task] { (*task)(); });
+  }
+  // The rest waits for plugins: let the HTTP front end move this thread's
+  // other ready connections elsewhere first (blocking.h).
+  if (!joined.empty() || !done.empty()) blocking::about_to_block();
+  for (auto& j : joined) {
+    im.cache_miss.inc();
+    out->macros[j.index] = im.outcome_of(j.call, j.res, j.running.get());
   }
   for (auto& f : done) f.wait();
   std::vector<std::string_view> html;

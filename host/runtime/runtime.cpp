@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "blocking/blocking.h"
 #include "egress/client/http_capability.h"
 #include "license/license_files.h"
 #include "log/log.h"
@@ -233,6 +234,7 @@ std::shared_ptr<const SpaceState> Runtime::space_state(const std::string& space)
 
 store::ConnectionTestResult Runtime::test_connection(const std::string& who,
                                                      const std::string& space) {
+  blocking::about_to_block();  // an upstream round trip follows
   store::ConnectionTester tester = [this](const std::string& key,
                                           const egress::SpaceOrigins& origins) {
     store::ConnectionTestResult r;

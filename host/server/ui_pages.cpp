@@ -90,12 +90,9 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.space = space;
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
-    // body_html is the engine's output: Markdown rendered without raw HTML
-    // and every macro fragment sanitized.
-    s.body_html.reserve(page->body_html.size() + 40);
-    s.body_html += "<article class=\"vitrine-page\">";
-    s.body_html += page->body_html;
-    s.body_html += "</article>";
+    // The engine's output: Markdown rendered without raw HTML and every
+    // macro fragment sanitized. `page` outlives ui::page() below.
+    s.body_parts = {"<article class=\"vitrine-page\">", page->body_html, "</article>"};
     return ui::page(200, s);
   });
 }

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "blocking/blocking.h"
 #include "log/log.h"
 #include "server/net/http_listener.h"
 
@@ -221,6 +222,19 @@ class Listener : public ::testing::Test {
       gate_.enter_and_wait();
       return text(200, "after the gate");
     }
+    if (r.path == "/hinted-gate") {  // says it will block, as the render engine does
+      blocking::about_to_block();
+      gate_.enter_and_wait();
+      return text(200, "after the gate");
+    }
+    if (r.path == "/hold1") {
+      hold1_.enter_and_wait();
+      return text(200, "held");
+    }
+    if (r.path == "/hold2") {
+      hold2_.enter_and_wait();
+      return text(200, "held");
+    }
     if (r.path == "/big") {
       std::string body(8 << 20, '\0');
       for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
@@ -246,7 +260,7 @@ class Listener : public ::testing::Test {
   std::unique_ptr<HttpListener> listener_;
   uint16_t port_ = 0;
   std::atomic<int> handled_{0};
-  Gate gate_;
+  Gate gate_, hold1_, hold2_;
   std::mutex mu_;
   std::vector<std::string> refused_;
   std::vector<std::string> refused_paths_;
@@ -447,6 +461,38 @@ TEST_F(Listener, BlockingHandlerDoesNotDelayAnotherConnection) {
   auto s = slow.read();
   ASSERT_TRUE(s);
   EXPECT_EQ(s->body, "after the gate");
+}
+
+// A thread takes several ready connections per wake-up; the ones it has
+// not started must not wait behind a handler that blocks.
+TEST_F(Listener, ReadyConnectionsAreHandedBackBeforeAHandlerBlocks) {
+  options_.threads = 2;
+  start();
+  Client a(port_), b(port_), x(port_), y(port_);
+  for (Client* c : {&a, &b}) {  // accepted and idle in epoll
+    ASSERT_TRUE(c->send(get("/hello")));
+    ASSERT_TRUE(c->read());
+  }
+  // Both threads busy; then a and b become ready together.
+  ASSERT_TRUE(x.send(get("/hold1")));
+  hold1_.wait_until_inside();
+  ASSERT_TRUE(y.send(get("/hold2")));
+  hold2_.wait_until_inside();
+  ASSERT_TRUE(a.send(get("/hinted-gate")));
+  ASSERT_TRUE(b.send(get("/hello")));
+  std::this_thread::sleep_for(50ms);  // both requests are in the server's socket buffers
+  // The first thread to come free takes a and b in one batch and starts a,
+  // whose handler blocks after the hint; b must go back to epoll for the
+  // other thread instead of waiting behind it.
+  hold1_.open();
+  gate_.wait_until_inside();
+  hold2_.open();
+  auto answer = b.read();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->body, "hello");
+  EXPECT_TRUE(gate_.inside());  // answered while a's handler still blocks
+  gate_.open();
+  ASSERT_TRUE(a.read());
 }
 
 TEST_F(Listener, LargeResponseToASlowReaderArrivesComplete) {

@@ -4,9 +4,13 @@
 // Every connection is registered EPOLLONESHOT, so the thread that receives
 // its event owns it exclusively until it re-arms it: that thread reads,
 // parses (request_parser.h), calls the handler inline and writes the answer.
-// A handler may block (a cold page render takes seconds); only its own
-// connection waits, the other threads keep serving the rest. Per warm
-// keep-alive request the cost is epoll_wait + recv + sendmsg + epoll_ctl.
+// A thread takes up to 8 ready connections per wake-up and serves them in
+// order, so under load it rarely sleeps between requests. A handler may
+// block (a cold page render takes seconds): code about to wait calls
+// blocking::about_to_block(), and the connections of the batch not started
+// yet go back to epoll for the other threads; only the handler's own
+// connection waits. Per warm keep-alive request the cost is recv + sendmsg
+// + epoll_ctl, and a share of one epoll_wait.
 //
 // Deadlines: the first request of a connection must be complete within
 // io_timeout of the accept, any later one within io_timeout of its first

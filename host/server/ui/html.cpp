@@ -21,7 +21,9 @@ std::string button_form(const std::string& action, const std::string& label,
 
 std::string render(const Shell& s) {
   std::string out;
-  out.reserve(s.body_html.size() + 1024);  // one allocation for a page of any size
+  std::size_t body = s.body_html.size();
+  for (auto part : s.body_parts) body += part.size();
+  out.reserve(body + 1024);  // one allocation for a page of any size
   out +=
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -37,6 +39,7 @@ std::string render(const Shell& s) {
   out += "</header><main>";
   if (!s.flash.empty()) out += "<p class=\"flash\" role=\"status\">" + esc(s.flash) + "</p>";
   out += s.body_html;
+  for (auto part : s.body_parts) out += part;
   out += "</main></body></html>\n";
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "server/http.h"
 
@@ -16,6 +17,10 @@ std::string esc(std::string_view text);
 struct Shell {
   std::string title;
   std::string body_html;  // already escaped / sanitized
+  // Written after body_html, also already safe: lets a page hand over a
+  // large body it does not own without copying it first. The viewed
+  // strings must outlive render().
+  std::vector<std::string_view> body_parts;
   std::string csrf;       // non-empty when logged in: the nav shows a logout form
   std::string space;      // the current space, for nav links
   bool settings_link = false;
