@@ -15,5 +15,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code);
 void add_egress_commands(CLI::App& app, int& exit_code);
 void add_license_commands(CLI::App& app, int& exit_code);
 void add_render_command(CLI::App& app, int& exit_code);
+// `spaces test`; call after add_store_commands (it adds to the spaces group).
+void add_space_test_command(CLI::App& app, int& exit_code);
 
 }  // namespace vitrine::cli

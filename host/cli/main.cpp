@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_render_command(app, exit_code);
   vitrine::cli::add_serve_command(app, exit_code);
   vitrine::cli::add_store_commands(app, exit_code);
+  vitrine::cli::add_space_test_command(app, exit_code);
 
   try {
     app.parse(argc, argv);

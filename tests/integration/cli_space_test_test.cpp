@@ -1,0 +1,85 @@
+// `vitrine spaces test SPACE --config C`: the real binary, in its own
+// process, against the simulator over real TLS. It must say what happened
+// and exit 0 (connected), 1 (refused) or 2 (unusable config).
+#include <gmock/gmock.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "host_fixture.h"
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace vitrine::testing {
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run run(const std::string& command) {
+  Run r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (p == nullptr) return r;
+  char buf[4096];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+class CliSpaceTest : public HostFixture {
+ protected:
+  // The fixture's configuration as a vitrine.yml (the key comes from
+  // VITRINE_MASTER_KEY, which the fixture sets).
+  std::string write_config() {
+    const auto file = dir_ / "vitrine.yml";
+    std::ofstream out(file);
+    out << "data_dir: " << config_.data_dir.string() << "\n"
+        << "plugins_dir: " << config_.plugins_dir.string() << "\n"
+        << "plugins:\n  mode: in-process\n"
+        << "egress:\n  extra_ca_file: " << config_.extra_ca_file.string() << "\n  resolve:\n";
+    for (const auto& r : config_.resolve) {
+      out << "    - host: " << r.host << "\n      address: " << r.address
+          << "\n      port: " << r.port << "\n";
+    }
+    return file.string();
+  }
+  std::string cli() const { return VITRINE_CLI_PATH; }
+};
+
+TEST_F(CliSpaceTest, ConnectedSpaceAnswersOkAndIsAudited) {
+  const auto r = run(cli() + " spaces test demo --config " + write_config());
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("ok: connected"));
+  EXPECT_THAT(r.output, Not(HasSubstr(token_)));  // P4: the token never shows
+  auto events = rt_->store().audit().query({});
+  ASSERT_TRUE(events.ok());
+  bool found = false;
+  for (const auto& e : *events)
+    found = found || e.action.find("test-connection") != std::string::npos;
+  EXPECT_TRUE(found);
+}
+
+TEST_F(CliSpaceTest, RevokedTokenIsRefusedWithExit1) {
+  ASSERT_TRUE(rt_->store().spaces().revoke_token("admin", "demo").ok());
+  const auto r = run(cli() + " spaces test demo --config " + write_config());
+  EXPECT_EQ(r.status, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("error: "));
+}
+
+TEST_F(CliSpaceTest, UnknownSpaceAndBadConfigSayWhatIsWrong) {
+  const auto unknown = run(cli() + " spaces test nope --config " + write_config());
+  EXPECT_EQ(unknown.status, 1) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("nope"));
+  const auto missing = run(cli() + " spaces test demo --config " + (dir_ / "absent.yml").string());
+  EXPECT_EQ(missing.status, 2) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("absent.yml"));
+}
+
+}  // namespace
+}  // namespace vitrine::testing
