@@ -192,7 +192,10 @@ const std::map<std::string, Handler>& schema() {
                  text("server.frame_ancestors",
                       [](Config& c, const std::string& v) { c.frame_ancestors = v; })},
                 {"public_url", text("server.public_url",
-                                    [](Config& c, const std::string& v) { c.public_url = v; })}})},
+                                    [](Config& c, const std::string& v) { c.public_url = v; })},
+                {"metrics_token_file",
+                 text("server.metrics_token_file",
+                      [](Config& c, const std::string& v) { c.metrics_token_file = v; })}})},
       {"egress",
        section(
            "egress",
@@ -276,8 +279,8 @@ LoadResult parse_config(const std::string& text, const fs::path& path) {
   // Relative paths are relative to the config file, so a config works from
   // any working directory.
   const fs::path base = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  for (fs::path* p :
-       {&cfg.data_dir, &cfg.plugins_dir, &cfg.key_file, &cfg.extra_ca_file, &cfg.worker_path}) {
+  for (fs::path* p : {&cfg.data_dir, &cfg.plugins_dir, &cfg.key_file, &cfg.extra_ca_file,
+                      &cfg.worker_path, &cfg.metrics_token_file}) {
     if (!p->empty() && p->is_relative()) *p = base / *p;
   }
   r.config = std::move(cfg);

@@ -39,6 +39,8 @@ struct Config {
 
   std::string frame_ancestors = "'none'";
   std::string public_url;  // e.g. https://docs.example.com; empty: http://listen
+  // When set, /metrics answers only "Authorization: Bearer <the file's token>".
+  std::filesystem::path metrics_token_file;
 
   std::filesystem::path extra_ca_file;
   int connect_timeout_ms = 5'000;

@@ -44,7 +44,10 @@ struct ServerOptions {
   std::chrono::seconds keep_alive_timeout{10};  // idle connections are closed after it
   int max_keep_alive_requests = 10000;          // then "Connection: close"
   std::string frame_ancestors = "'none'";
-  std::string public_url;           // https://... makes the session cookie Secure
+  std::string public_url;  // https://... makes the session cookie Secure
+  // Non-empty: /metrics needs "Authorization: Bearer <metrics_token>" (a
+  // scrape credential of its own, not an admin token). Never logged.
+  std::string metrics_token;
   std::filesystem::path pages_dir;  // <data_dir>/pages; pages of space S in pages_dir/S
   SessionLimits sessions;
 };

@@ -52,6 +52,29 @@ class CliSpaceTest : public HostFixture {
   std::string cli() const { return VITRINE_CLI_PATH; }
 };
 
+// `vitrine serve` refuses a scrape-token file that others can read, or a
+// token too short to be one, before it listens.
+TEST_F(CliSpaceTest, ServeRefusesAnUnsafeMetricsTokenFile) {
+  const auto token_file = dir_ / "metrics.token";
+  std::ofstream(token_file) << std::string(64, 'a') << "\n";
+  std::filesystem::permissions(token_file, std::filesystem::perms::owner_read |
+                                               std::filesystem::perms::owner_write |
+                                               std::filesystem::perms::others_read);
+  const std::string config = write_config();
+  std::ofstream(config, std::ios::app)
+      << "listen: 127.0.0.1:0\nserver:\n  metrics_token_file: " << token_file.string() << "\n";
+  auto r = run("timeout 20 " + cli() + " serve --config " + config);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("chmod 600"));
+
+  std::filesystem::permissions(
+      token_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::ofstream(token_file) << "short\n";
+  r = run("timeout 20 " + cli() + " serve --config " + config);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("32 to 1024 printable characters"));
+}
+
 TEST_F(CliSpaceTest, ConnectedSpaceAnswersOkAndIsAudited) {
   const auto r = run(cli() + " spaces test demo --config " + write_config());
   EXPECT_EQ(r.status, 0) << r.output;

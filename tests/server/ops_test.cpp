@@ -40,6 +40,29 @@ TEST_F(Ops, MetricsInPrometheusTextFormat) {
   EXPECT_NE(m.body.find("vitrine_http_request_duration_seconds_bucket{"), std::string::npos);
 }
 
+TEST_F(Ops, MetricsNeedTheScrapeTokenWhenOneIsConfigured) {
+  const std::string token(40, 'm');
+  server_->stop();
+  server::ServerOptions so = server::options_from_config(config_);
+  so.port = 0;
+  so.max_threads = 4;
+  so.metrics_token = token;
+  server_ = std::make_unique<server::Server>(*rt_, *engine_, so);
+  server_->start();
+
+  auto none = send("GET", "/metrics");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.header("www-authenticate"), "Bearer realm=\"vitrine-metrics\"");
+  EXPECT_EQ(none.body.find("vitrine_http_requests_total"), std::string::npos);
+  // Neither a near miss nor an admin API token is the scrape credential.
+  EXPECT_EQ(send("GET", "/metrics", {{"Authorization", "Bearer " + token + "x"}}).status, 401);
+  EXPECT_EQ(send("GET", "/metrics", {{"Authorization", "Bearer " + platform_}}).status, 401);
+  auto ok = send("GET", "/metrics", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("vitrine_http_requests_total"), std::string::npos);
+  EXPECT_EQ(send("GET", "/healthz").status, 200);  // liveness stays open
+}
+
 TEST_F(Ops, P4_AccessLogHasNoCredentialsOrQueryValues) {
   std::mutex mu;
   std::vector<std::string> lines;
