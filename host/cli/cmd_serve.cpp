@@ -2,16 +2,11 @@
 // license, metrics), builds the render engine and serves until SIGINT or
 // SIGTERM, then stops accepting, lets requests in progress finish and waits
 // for background refreshes.
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -22,43 +17,33 @@
 #include "render/engine.h"
 #include "runtime/runtime.h"
 #include "server/server.h"
+#include "store/crypto/private_file.h"
 
 namespace vitrine::cli {
 namespace {
 
-// The /metrics scrape token: a file only its owner can read (like the
-// keyring), not a symlink, holding one token of 32 to 1024 printable
+// The /metrics scrape token: a private file (the keyring's rules,
+// store/crypto/private_file.h) holding one token of 32 to 1024 printable
 // characters; a trailing newline is ignored. On failure `error` says what
 // to fix and the server does not start.
 std::optional<std::string> read_metrics_token(const std::filesystem::path& file,
                                               std::string& error) {
-  const std::string where = "server.metrics_token_file '" + file.string() + "': ";
-  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) {
-    error = where + std::strerror(errno) + "; create it with a random token and chmod 600";
+  auto bytes = store::crypto::read_private_file(
+      file, store::crypto::PrivateFile{"metrics token file", "server.metrics_token_file",
+                                       "create it with 'openssl rand -hex 32' and chmod 600 it", "",
+                                       4096});
+  if (!bytes) {
+    error = bytes.error().message;
     return std::nullopt;
   }
-  struct stat st {};
-  std::string token(1025, '\0');
-  ssize_t n = -1;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) n = ::read(fd, token.data(), token.size());
-  ::close(fd);
-  if (n < 0) {
-    error = where + "not a readable regular file";
-    return std::nullopt;
-  }
-  if ((st.st_mode & 077) != 0) {
-    error = where + "group or others may read it; chmod 600 it";
-    return std::nullopt;
-  }
-  token.resize(static_cast<std::size_t>(n));
+  std::string token(bytes->view());
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
   const bool printable =
       std::all_of(token.begin(), token.end(), [](char c) { return c > 0x20 && c < 0x7f; });
   if (token.size() < 32 || token.size() > 1024 || !printable) {
-    error = where +
-            "the token must be 32 to 1024 printable characters without spaces, e.g. the output "
-            "of 'openssl rand -hex 32'";
+    error = "metrics token file " + file.string() +
+            ": the token must be 32 to 1024 printable characters without spaces, e.g. the "
+            "output of 'openssl rand -hex 32'";
     return std::nullopt;
   }
   return token;

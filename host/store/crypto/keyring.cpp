@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "store/crypto/encoding.h"
+#include "store/crypto/private_file.h"
 
 namespace vitrine::store::crypto {
 namespace {
@@ -18,32 +19,6 @@ constexpr std::size_t kMaxKeyringFile = 64 * 1024;
 std::string errno_text(int err) { return std::strerror(err); }
 
 Error key_error(std::string message) { return make_error(Errc::key, std::move(message)); }
-
-// The file rules, checked on the opened descriptor (fstat) so the checked
-// file is the one that is read.
-Status check_key_file(int fd, const std::filesystem::path& path) {
-  struct stat st {};
-  if (fstat(fd, &st) != 0) {
-    return key_error("cannot stat key file " + path.string() + ": " + errno_text(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return key_error("key file " + path.string() +
-                     " is not a regular file; point --key-file at the keyring file itself");
-  }
-  if ((st.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return key_error("key file " + path.string() + " has mode " + mode +
-                     ", which lets other users read it; run 'chmod 600 " + path.string() +
-                     "' (and consider rotating the key if others could read it)");
-  }
-  if (st.st_uid != geteuid()) {
-    return key_error("key file " + path.string() + " is owned by uid " + std::to_string(st.st_uid) +
-                     ", not by the user running vitrine (uid " + std::to_string(geteuid()) +
-                     "); chown it to the service user");
-  }
-  return ok_status();
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
@@ -169,41 +144,13 @@ Result<Keyring> Keyring::parse(std::string_view text, std::string_view source) {
 }
 
 Result<Keyring> Keyring::load_file(const std::filesystem::path& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ELOOP) {
-      return key_error("key file " + path.string() +
-                       " is a symbolic link; refusing it (a link can be redirected). Point "
-                       "--key-file at the real file");
-    }
-    if (err == ENOENT) {
-      return key_error("key file " + path.string() +
-                       " does not exist; create one with 'vitrine keys init --key-file " +
-                       path.string() + "'");
-    }
-    return key_error("cannot open key file " + path.string() + ": " + errno_text(err));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  if (auto st = check_key_file(fd, path); !st) return st.error();
-  SecretBytes buf(kMaxKeyringFile + 1);
-  std::size_t len = 0;
-  while (len < buf.size()) {
-    ssize_t n = ::read(fd, buf.data() + len, buf.size() - len);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return key_error("cannot read key file " + path.string() + ": " + errno_text(errno));
-    }
-    if (n == 0) break;
-    len += static_cast<std::size_t>(n);
-  }
-  if (len > kMaxKeyringFile) {
-    return key_error("key file " + path.string() + " is larger than 64 KiB; it is not a keyring");
-  }
-  return parse(buf.view().substr(0, len), path.string());
+  const std::string create = "create one with 'vitrine keys init --key-file " + path.string() + "'";
+  auto bytes = read_private_file(
+      path,
+      PrivateFile{"key file", "--key-file", create,
+                  " (and consider rotating the key if others could read it)", kMaxKeyringFile});
+  if (!bytes) return bytes.error();
+  return parse(bytes->view(), path.string());
 }
 
 Result<Keyring> Keyring::load_env() {
