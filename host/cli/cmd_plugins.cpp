@@ -88,6 +88,8 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
   auto* group = app.add_subcommand("plugins", "Inspect and try renderer plugins");
   group->require_subcommand(1);
   add_plugin_admin_commands(*group, exit_code);
+  add_plugin_lifecycle_commands(*group, exit_code);
+  add_bundle_commands(*group, exit_code);
 
   struct ListOptions {
     std::string dir;

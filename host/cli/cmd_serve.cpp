@@ -18,6 +18,8 @@
 #include "runtime/runtime.h"
 #include "server/server.h"
 #include "store/crypto/private_file.h"
+#include "store/data_dir_lock.h"
+#include "store/store.h"
 
 namespace vitrine::cli {
 namespace {
@@ -49,7 +51,19 @@ std::optional<std::string> read_metrics_token(const std::filesystem::path& file,
   return token;
 }
 
-int serve(const std::string& config_path) {
+// --init: the one way to start with an empty database in a data directory
+// that was initialised before (Store::open refuses it otherwise). Creates
+// the database; the runtime then opens it like any other.
+bool init_store(const std::filesystem::path& data_dir) {
+  store::StoreOptions so;
+  so.data_dir = data_dir;
+  so.allow_init = true;
+  auto s = store::Store::open(std::move(so));
+  if (!s) std::cerr << "error: " << s.error().message << "\n";
+  return static_cast<bool>(s);
+}
+
+int serve(const std::string& config_path, bool init) {
   auto loaded = config::load_config(config_path);
   if (!loaded.config) {
     for (const auto& d : loaded.diagnostics) std::cerr << manifest::format(d) << "\n";
@@ -66,6 +80,23 @@ int serve(const std::string& config_path) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // One server per data directory, taken before the store opens and held
+  // until serve() returns; a second server refuses to start.
+  auto dir_lock = store::DataDirLock::acquire(cfg.data_dir);
+  if (!dir_lock) {
+    std::cerr << "error: " << dir_lock.error().message << " (in " << config_path << ")\n";
+    return 2;
+  }
+  if (auto stale = dir_lock->stale_pid()) {
+    log::warn("server.lock_taken_over",
+              {{"lock_file", dir_lock->path().string()},
+               {"previous_pid", std::to_string(*stale)},
+               {"message",
+                "the previous server stopped without releasing the data directory "
+                "(crash or kill -9); this server took it over"}});
+  }
+
+  if (init && !init_store(cfg.data_dir)) return 2;
   std::string error;
   auto rt = runtime::Runtime::open(cfg, error);
   if (!rt) {
@@ -73,6 +104,7 @@ int serve(const std::string& config_path) {
     return 2;
   }
   for (const auto& w : rt->warnings()) log::warn("runtime.warning", {{"message", w}});
+  rt->start_reconciler();
 
   render::EngineOptions eo = render::EngineOptions::from(cfg);
   render::Engine engine(*rt, eo);
@@ -117,7 +149,11 @@ void add_serve_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("serve", "Run the HTTP server: pages, render API, admin API, UI");
   cmd->add_option("--config", *config_path, "vitrine.yml (see vitrine.example.yml)")
       ->capture_default_str();
-  cmd->callback([config_path, &exit_code] { exit_code = serve(*config_path); });
+  auto init = std::make_shared<bool>(false);
+  cmd->add_flag("--init", *init,
+                "Start with an empty database even though the data directory was initialised "
+                "before (its vitrine.db is missing or empty)");
+  cmd->callback([config_path, init, &exit_code] { exit_code = serve(*config_path, *init); });
 }
 
 }  // namespace vitrine::cli

@@ -56,6 +56,7 @@ store::Result<store::crypto::SecretString> read_token(const std::string& file, b
 void print_space_text(const store::SpaceView& v) {
   const auto& s = v.space;
   std::cout << "space:    " << s.key << " (" << s.display_name << ")\n"
+            << "id:       " << s.id << "\n"
             << "created:  " << store::format_time(s.created_at_ms) << " by " << s.created_by << "\n"
             << "grafana:  "
             << (s.grafana_origin.empty() ? std::string("not connected") : s.grafana_origin)
@@ -86,7 +87,8 @@ void print_space_text(const store::SpaceView& v) {
 void print_space_json(const store::SpaceView& v) {
   using store::json_quote;
   const auto& s = v.space;
-  std::cout << "{\"key\":" << json_quote(s.key) << ",\"name\":" << json_quote(s.display_name)
+  std::cout << "{\"key\":" << json_quote(s.key) << ",\"id\":" << json_quote(s.id)
+            << ",\"name\":" << json_quote(s.display_name)
             << ",\"created_at\":" << json_quote(store::format_time(s.created_at_ms))
             << ",\"created_by\":" << json_quote(s.created_by)
             << ",\"grafana_origin\":" << json_quote(s.grafana_origin)
@@ -114,7 +116,8 @@ void add_spaces_commands(CLI::App& app, int& exit_code) {
   struct Opts {
     std::string key, name, origin, plugin, entry, file, format = "text";
     std::vector<std::string> extras;
-    bool customer_managed = false, allow_private = false, from_stdin = false, yes = false;
+    bool customer_managed = false, allow_private = false, from_stdin = false, yes = false,
+         purge = false;
   };
   auto o = std::make_shared<Opts>();
 
@@ -144,6 +147,7 @@ void add_spaces_commands(CLI::App& app, int& exit_code) {
       const auto& r = (*rows)[i];
       if (o->format == "json") {
         std::cout << (i ? "," : "") << "{\"key\":" << store::json_quote(r.key)
+                  << ",\"id\":" << store::json_quote(r.id)
                   << ",\"name\":" << store::json_quote(r.display_name)
                   << ",\"grafana_origin\":" << store::json_quote(r.grafana_origin) << "}";
       } else {
@@ -173,24 +177,43 @@ void add_spaces_commands(CLI::App& app, int& exit_code) {
   });
 
   auto* del = group->add_subcommand(
-      "delete", "Delete a space with its token, cache, assets and enablement (audit stays)");
+      "delete",
+      "Delete a space: token, cache, assets, enablement and its admin tokens; pages to the trash "
+      "(audit stays)");
   del->fallthrough();
   del->add_option("key", o->key, "Space key")->required();
   del->add_flag("--yes", o->yes, "Confirm the deletion");
+  del->add_flag("--purge", o->purge,
+                "Remove the space's pages for good instead of moving them to <data-dir>/trash");
   del->callback([&g, o, &exit_code] {
     if (!o->yes) {
       std::cerr << "error: deleting space '" << o->key
-                << "' removes its token, cache and assets; repeat with --yes to confirm\n";
+                << "' removes its token, cache and assets, revokes its admin tokens and moves "
+                   "its pages to the trash; repeat with --yes to confirm\n";
       exit_code = 1;
       return;
     }
     auto s = open_store(g, false, exit_code);
     if (!s) return;
-    if (auto st = s->spaces().remove(local_actor(), o->key); !st) {
-      return fail(st.error(), exit_code);
+    store::RemoveOptions opts;
+    opts.files = store::SpaceFiles::under(g.data_dir);
+    opts.purge = o->purge;
+    auto r = s->spaces().remove(local_actor(), o->key, opts);
+    if (!r) return fail(r.error(), exit_code);
+    std::cout << "deleted space " << o->key << " (id " << r->id << "); revoked " << r->tokens.size()
+              << " admin token(s)\n";
+    if (r->purged) {
+      std::cout << "pages removed for good\n";
+    } else if (!r->trashed.empty()) {
+      std::cout << "pages moved to " << r->trashed.string()
+                << " (to restore: create the space again and move that directory to "
+                << (opts.files->pages_dir / o->key).string() << ")\n";
     }
-    std::cout << "deleted space " << o->key << "\n";
     exit_code = 0;
+    if (!r->warning.empty()) {
+      std::cerr << "error: " << r->warning << "\n";
+      exit_code = 2;
+    }
   });
 
   auto* connect = group->add_subcommand(

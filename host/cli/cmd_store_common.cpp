@@ -4,9 +4,13 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "cli/store_commands.h"
+#include "store/sqlite/sqlite_backend.h"
 #include "store/store.h"
 
 namespace vitrine::cli::store_detail {
@@ -35,7 +39,25 @@ std::string local_actor() {
   return std::string("cli:") + (pw != nullptr ? pw->pw_name : std::to_string(geteuid()));
 }
 
-std::unique_ptr<store::Store> open_store(const GlobalOptions& g, bool need_key, int& exit_code) {
+namespace {
+
+// How long a command waits for the database while a server or another
+// command writes. Longer than the server's 5 s: a command that waits a
+// little beats one that fails. VITRINE_CLI_BUSY_TIMEOUT_MS overrides it.
+constexpr std::chrono::milliseconds kCliBusyTimeout{30000};
+
+std::chrono::milliseconds cli_busy_timeout() {
+  if (const char* env = std::getenv("VITRINE_CLI_BUSY_TIMEOUT_MS")) {
+    char* end = nullptr;
+    const long long ms = std::strtoll(env, &end, 10);
+    if (end != env && *end == '\0' && ms > 0) return std::chrono::milliseconds(ms);
+  }
+  return kCliBusyTimeout;
+}
+
+// One attempt. The keyring is loaded each time: Store::open consumes it.
+store::Result<std::unique_ptr<store::Store>> open_store_once(const GlobalOptions& g,
+                                                             bool need_key) {
   store::StoreOptions opts;
   opts.data_dir = g.data_dir;
   if (g.log_json) opts.log = &std::cerr;
@@ -43,18 +65,32 @@ std::unique_ptr<store::Store> open_store(const GlobalOptions& g, bool need_key, 
   if (!g.key_file.empty()) key_file = g.key_file;
   if (need_key) {
     auto ring = store::crypto::Keyring::load(key_file);
-    if (!ring) {
-      fail(ring.error(), exit_code);
+    if (!ring) return ring.error();
+    opts.keyring = std::move(*ring);
+    opts.key_file = key_file;
+  }
+  return store::Store::open(std::move(opts));
+}
+
+}  // namespace
+
+std::unique_ptr<store::Store> open_store(const GlobalOptions& g, bool need_key, int& exit_code) {
+  // Every write of this command waits up to the deadline for the write
+  // lock (the backend's busy handler), and opening, which may write (schema
+  // migrations, key checks), is retried until the same deadline: a busy
+  // database never fails a command early.
+  const auto timeout = cli_busy_timeout();
+  store::set_busy_timeout(timeout);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto s = open_store_once(g, need_key);
+    if (s) return std::move(*s);
+    if (!store::is_busy_error(s.error()) || std::chrono::steady_clock::now() >= deadline) {
+      fail(s.error(), exit_code);
       return nullptr;
     }
-    opts.keyring = std::move(*ring);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  auto s = store::Store::open(std::move(opts));
-  if (!s) {
-    fail(s.error(), exit_code);
-    return nullptr;
-  }
-  return std::move(*s);
 }
 
 }  // namespace vitrine::cli::store_detail
@@ -66,6 +102,8 @@ void add_store_commands(CLI::App& app, int& exit_code) {
   add_spaces_commands(app, exit_code);
   add_tokens_commands(app, exit_code);
   add_audit_commands(app, exit_code);
+  add_backup_commands(app, exit_code);
+  add_store_check_command(app, exit_code);
 }
 
 }  // namespace vitrine::cli

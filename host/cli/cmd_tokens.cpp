@@ -44,8 +44,9 @@ void add_tokens_commands(CLI::App& app, int& exit_code) {
     auto rows = s->admin_tokens().list();
     if (!rows) return fail(rows.error(), exit_code);
     for (const auto& r : *rows) {
-      std::cout << r.id << "  " << r.role << "  created " << store::format_time(r.created_at_ms)
-                << " by " << r.created_by
+      std::cout << r.id << "  " << r.role
+                << (r.space_id.empty() ? std::string() : " (space id " + r.space_id + ")")
+                << "  created " << store::format_time(r.created_at_ms) << " by " << r.created_by
                 << (r.revoked_at_ms ? "  revoked " + store::format_time(r.revoked_at_ms)
                                     : std::string("  active"))
                 << "\n";

@@ -2,14 +2,22 @@
 // group per file (cmd_*.cpp); this file only wires them together.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
+#include "cli/secret_args.h"
 #include "cli/server_commands.h"
 #include "cli/store_commands.h"
 #include "vitrine/plugin.h"
 #include "vitrine_version.h"
 
 int main(int argc, char** argv) {
+  // Before anything can print: usage errors repeat unexpected arguments, and
+  // a token pasted on the command line must not come back (secret_args.h).
+  std::optional<vitrine::cli::RedactedOutput> redacted;
+  if (auto secrets = vitrine::cli::secret_arguments(argc, argv); !secrets.empty()) {
+    redacted.emplace(std::move(secrets));
+  }
   CLI::App app{"Vitrine: Grafana content in documentation pages, through audited renderer plugins"};
   app.name("vitrine");
   app.require_subcommand(0, 1);

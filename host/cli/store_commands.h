@@ -24,10 +24,15 @@ void add_keys_commands(CLI::App& app, int& exit_code);
 void add_spaces_commands(CLI::App& app, int& exit_code);
 void add_tokens_commands(CLI::App& app, int& exit_code);
 void add_audit_commands(CLI::App& app, int& exit_code);
+void add_backup_commands(CLI::App& app, int& exit_code);  // backup, restore
+// `vitrine store check`: full database integrity check (cmd_store_check.cpp).
+void add_store_check_command(CLI::App& app, int& exit_code);
 // All four above.
 void add_store_commands(CLI::App& app, int& exit_code);
 // approve / enable / disable / approvals, added to the existing `plugins` group.
 void add_plugin_admin_commands(CLI::App& plugins_group, int& exit_code);
+// install / approve / rollback / status / trust, added to the `plugins` group.
+void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code);
 
 namespace store_detail {
 

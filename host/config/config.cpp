@@ -7,6 +7,9 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <variant>
+
+#include "config/value_rules.h"
 
 namespace vitrine::config {
 namespace {
@@ -27,37 +30,67 @@ struct Ctx {
 using Handler = std::function<void(Ctx&, const YAML::Node&, Config&)>;
 
 bool scalar(Ctx& c, const YAML::Node& n, const std::string& key) {
+  if (n.IsNull()) {
+    c.error(n, "'" + key + "' has no value; write one after the colon or remove the key",
+            "config-type");
+    return false;
+  }
   if (!n.IsScalar()) {
-    c.error(n, "'" + key + "' must be a single value", "config-type");
+    c.error(n, "'" + key + "' must be a single value, not a list or mapping", "config-type");
     return false;
   }
   return true;
 }
 
-Handler text(std::string key, std::function<void(Config&, const std::string&)> set) {
-  return [key, set](Ctx& c, const YAML::Node& n, Config& cfg) {
-    if (scalar(c, n, key)) set(cfg, n.Scalar());
+// Every value type below reports through this: the message from
+// value_rules.h (what is wrong, what to write) and the type's rule id.
+template <class T>
+bool ok(Ctx& c, const YAML::Node& n, const std::variant<T, ValueError>& r, const char* rule) {
+  if (const auto* e = std::get_if<ValueError>(&r)) {
+    c.error(n, e->message, rule);
+    return false;
+  }
+  return true;
+}
+
+Handler path(std::string key, std::string example,
+             std::function<void(Config&, const std::string&)> set) {
+  return [=](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (!scalar(c, n, key)) return;
+    if (auto e = check_path(key, n.Scalar(), example)) return c.error(n, e->message, "config-path");
+    set(cfg, n.Scalar());
   };
 }
 
+Handler origin(std::string key, std::function<void(Config&, const std::string&)> set) {
+  return [=](Ctx& c, const YAML::Node& n, Config& cfg) {
+    if (!scalar(c, n, key)) return;
+    auto r = check_origin(key, n.Scalar());
+    if (ok(c, n, r, "config-origin")) set(cfg, std::get<std::string>(r));
+  };
+}
+
+// Durations, sizes and counts: whole numbers within bounds (the unit is in
+// the key's name).
 Handler integer(std::string key, int64_t lo, int64_t hi,
                 std::function<void(Config&, int64_t)> set) {
   return [=](Ctx& c, const YAML::Node& n, Config& cfg) {
     if (!scalar(c, n, key)) return;
-    try {
-      size_t used = 0;
-      int64_t v = std::stoll(n.Scalar(), &used);
-      if (used != n.Scalar().size()) throw std::invalid_argument("trailing");
-      if (v < lo || v > hi) {
-        c.error(
-            n, "'" + key + "' must be between " + std::to_string(lo) + " and " + std::to_string(hi),
-            "config-range");
-        return;
-      }
-      set(cfg, v);
-    } catch (const std::exception&) {
-      c.error(n, "'" + key + "' must be a whole number", "config-type");
+    const std::string bounds = std::to_string(lo) + " and " + std::to_string(hi);
+    auto v = parse_whole_number(n.Scalar());
+    if (!v) {
+      c.error(
+          n,
+          key + " '" + n.Scalar() + "' is not a whole number; write digits only, between " + bounds,
+          "config-type");
+      return;
     }
+    if (*v < lo || *v > hi) {
+      c.error(n, key + " " + n.Scalar() + " is out of range; write a number between " + bounds,
+              "config-range");
+      return;
+    }
+    set(cfg, *v);
   };
 }
 
@@ -67,7 +100,8 @@ Handler boolean(std::string key, std::function<void(Config&, bool)> set) {
     if (n.Scalar() == "true" || n.Scalar() == "false") {
       set(cfg, n.Scalar() == "true");
     } else {
-      c.error(n, "'" + key + "' must be true or false", "config-type");
+      c.error(n, key + " '" + n.Scalar() + "' is not a boolean; write true or false",
+              "config-type");
     }
   };
 }
@@ -137,25 +171,17 @@ const std::map<std::string, Handler>& schema() {
   static const std::map<std::string, Handler> s = {
       {"listen", [](Ctx& c, const YAML::Node& n, Config& cfg) {
          if (!scalar(c, n, "listen")) return;
-         const std::string v = n.Scalar();
-         auto colon = v.rfind(':');
-         int port = 0;
-         try {
-           port = colon == std::string::npos ? -1 : std::stoi(v.substr(colon + 1));
-         } catch (const std::exception&) {
-           port = -1;
-         }
-         if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
-           c.error(n, "'listen' must be HOST:PORT, e.g. 127.0.0.1:8080", "config-listen");
-           return;
-         }
-         cfg.listen_host = v.substr(0, colon);
-         cfg.listen_port = static_cast<uint16_t>(port);
+         auto r = check_listen("listen", n.Scalar());
+         if (!ok(c, n, r, "config-listen")) return;
+         cfg.listen_host = std::get<HostPort>(r).host;
+         cfg.listen_port = std::get<HostPort>(r).port;
        }},
-      {"data_dir", text("data_dir", [](Config& c, const std::string& v) { c.data_dir = v; })},
-      {"plugins_dir",
-       text("plugins_dir", [](Config& c, const std::string& v) { c.plugins_dir = v; })},
-      {"key_file", text("key_file", [](Config& c, const std::string& v) { c.key_file = v; })},
+      {"data_dir", path("data_dir", "/var/lib/vitrine",
+                        [](Config& c, const std::string& v) { c.data_dir = v; })},
+      {"plugins_dir", path("plugins_dir", "/usr/lib/vitrine/plugins",
+                           [](Config& c, const std::string& v) { c.plugins_dir = v; })},
+      {"key_file", path("key_file", "/etc/vitrine/keyring",
+                        [](Config& c, const std::string& v) { c.key_file = v; })},
       {"dev_mode", boolean("dev_mode", [](Config& c, bool v) { c.dev_mode = v; })},
       {"plugins",
        section("plugins",
@@ -168,7 +194,7 @@ const std::map<std::string, Handler>& schema() {
                    }
                    cfg.plugin_mode = n.Scalar();
                  }},
-                {"worker_path", text("plugins.worker_path",
+                {"worker_path", path("plugins.worker_path", "/usr/lib/vitrine/vitrine-worker",
                                      [](Config& c, const std::string& v) { c.worker_path = v; })}})},
       {"render",
        section("render",
@@ -189,17 +215,22 @@ const std::map<std::string, Handler>& schema() {
       {"server",
        section("server",
                {{"frame_ancestors",
-                 text("server.frame_ancestors",
-                      [](Config& c, const std::string& v) { c.frame_ancestors = v; })},
-                {"public_url", text("server.public_url",
-                                    [](Config& c, const std::string& v) { c.public_url = v; })},
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!scalar(c, n, "server.frame_ancestors")) return;
+                   if (auto e = check_csp_sources("server.frame_ancestors", n.Scalar())) {
+                     return c.error(n, e->message, "config-csp");
+                   }
+                   cfg.frame_ancestors = n.Scalar();
+                 }},
+                {"public_url", origin("server.public_url",
+                                      [](Config& c, const std::string& v) { c.public_url = v; })},
                 {"metrics_token_file",
-                 text("server.metrics_token_file",
+                 path("server.metrics_token_file", "/etc/vitrine/metrics.token",
                       [](Config& c, const std::string& v) { c.metrics_token_file = v; })}})},
       {"egress",
        section(
            "egress",
-           {{"extra_ca_file", text("egress.extra_ca_file",
+           {{"extra_ca_file", path("egress.extra_ca_file", "/etc/vitrine/grafana-ca.pem",
                                    [](Config& c, const std::string& v) { c.extra_ca_file = v; })},
             {"connect_timeout_ms",
              integer("egress.connect_timeout_ms", 100, 60000,
@@ -226,13 +257,19 @@ const std::map<std::string, Handler>& schema() {
                    continue;
                  }
                  ResolveOverride o{e["host"].Scalar(), e["address"].Scalar(), 0};
-                 int port = 0;
-                 try {
-                   port = std::stoi(e["port"].Scalar());
-                 } catch (const std::exception&) {
+                 if (!is_host_name(o.host)) {
+                   c.error(e["host"],
+                           "resolve host '" + o.host + "' is not a host name; write the exact "
+                           "name the space's Grafana origin uses, e.g. grafana.example.com",
+                           "config-resolve");
+                   continue;
                  }
-                 if (port < 1 || port > 65535) {
-                   c.error(e["port"], "resolve port must be 1-65535", "config-resolve");
+                 auto port = parse_whole_number(e["port"].Scalar());
+                 if (!port || *port < 1 || *port > 65535) {
+                   c.error(e["port"],
+                           "resolve port '" + e["port"].Scalar() +
+                               "' is not a port; write a number from 1 to 65535",
+                           "config-resolve");
                    continue;
                  }
                  // Only loopback: the override exists so tests and the demo can
@@ -246,7 +283,7 @@ const std::map<std::string, Handler>& schema() {
                            "config-resolve-not-loopback");
                    continue;
                  }
-                 o.port = static_cast<uint16_t>(port);
+                 o.port = static_cast<uint16_t>(*port);
                  cfg.resolve.push_back(o);
                }
              }}})},

@@ -406,7 +406,7 @@ std::optional<Manifest> Checker::run(const YNode& root) {
 
 void Checker::check_plugin(const Fields& f) {
   if (const YNode* id = f.get("id")) {
-    if (!full_match(id->scalar, "[a-z][a-z0-9_]{1,63}")) {
+    if (!valid_plugin_id(id->scalar)) {
       std::string fixed = id->scalar;
       for (char& c : fixed) {
         c = c == '-' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -946,6 +946,14 @@ std::size_t invalid_utf8_at(std::string_view s) {
 std::string size_text(uintmax_t bytes) { return std::to_string(bytes) + " bytes"; }
 
 }  // namespace
+
+bool valid_plugin_id(std::string_view id) {
+  if (id.size() < 2 || id.size() > 64 || !(id[0] >= 'a' && id[0] <= 'z')) return false;
+  for (char c : id) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
 
 CheckResult check_text(std::string_view text, const std::string& display_name) {
   Reporter report(display_name);

@@ -28,11 +28,11 @@ struct Parameter {
   // items). Absent when none was given.
   std::optional<std::string> default_text;
   std::vector<std::string> default_items;
-  std::optional<int64_t> min;         // integer
-  std::optional<int64_t> max;         // integer
-  std::optional<uint32_t> max_length; // string
-  std::optional<std::string> pattern; // string: ECMAScript regex, whole-match
-  std::vector<std::string> values;    // enum, enum_list
+  std::optional<int64_t> min;          // integer
+  std::optional<int64_t> max;          // integer
+  std::optional<uint32_t> max_length;  // string
+  std::optional<std::string> pattern;  // string: ECMAScript regex, whole-match
+  std::vector<std::string> values;     // enum, enum_list
   Position pos;
 };
 
@@ -48,9 +48,9 @@ struct Macro {
 // One permissions.external.fetch.backend entry: https://host[:port] or
 // https://*.suffix[:port].
 struct EgressEntry {
-  std::string text;        // as written, e.g. "https://*.grafana.net"
-  bool wildcard = false;   // "*." leftmost label
-  std::string host;        // lowercase; for a wildcard the suffix after "*."
+  std::string text;       // as written, e.g. "https://*.grafana.net"
+  bool wildcard = false;  // "*." leftmost label
+  std::string host;       // lowercase; for a wildcard the suffix after "*."
   uint16_t port = 443;
   bool customer_managed = false;
   Position pos;
@@ -80,10 +80,14 @@ struct Manifest {
 };
 
 struct CheckResult {
-  std::optional<Manifest> manifest;  // set only when there is no error
+  std::optional<Manifest> manifest;     // set only when there is no error
   std::vector<Diagnostic> diagnostics;  // errors and warnings, in file order
   bool ok() const { return manifest.has_value(); }
 };
+
+// The plugin id grammar, [a-z][a-z0-9_]{1,63}: the one check every API
+// route, form and command uses for a plugin id.
+bool valid_plugin_id(std::string_view id);
 
 // Parses and validates. Never throws; every problem is a diagnostic.
 // `display_name` is the FILE part of each diagnostic.

@@ -12,11 +12,16 @@ class InProcessRunner final : public PluginRunner {
  public:
   explicit InProcessRunner(const vitrine_host* host) : host_(host) {}
 
-  bool add(const manifest::Manifest& manifest, Refusal& refusal) override {
+  using PluginRunner::add;
+  bool add(const std::string& key, const manifest::Manifest& manifest, Refusal& refusal) override {
+    {
+      std::shared_lock lock(mu_);
+      if (plugins_.count(key) != 0) return true;
+    }
     LoadedPlugin loaded;
     if (!load_plugin(manifest, host_, loaded, refusal)) return false;
     std::unique_lock lock(mu_);
-    plugins_.emplace(manifest.id, std::move(loaded));
+    plugins_.emplace(key, std::move(loaded));
     return true;
   }
 

@@ -17,15 +17,22 @@ class PluginRunner {
  public:
   virtual ~PluginRunner() = default;
 
-  // Makes a checked plugin ready to render (in-process: load and create;
-  // worker: start its worker and negotiate). Returns false with a refusal
-  // when the plugin cannot run. [main-thread]
-  virtual bool add(const manifest::Manifest& manifest, Refusal& refusal) = 0;
+  // Makes a checked plugin ready to render under `key` (in-process: load
+  // and create; worker: start its worker and negotiate). Returns false with
+  // a refusal when the plugin cannot run. Several versions of one plugin run
+  // side by side under different keys (the runtime uses "ID@VERSION+DIGEST");
+  // adding a key twice answers true and changes nothing. [thread-safe]
+  virtual bool add(const std::string& key, const manifest::Manifest& manifest,
+                   Refusal& refusal) = 0;
+  // The same under the plugin id (tests, tools).
+  bool add(const manifest::Manifest& manifest, Refusal& refusal) {
+    return add(manifest.id, manifest, refusal);
+  }
 
-  // Renders one macro of an added plugin. `input.services` is where the
-  // plugin's capability calls go. Never throws; a crashed or hung plugin is
-  // an error result, never the host's failure (P8). [thread-safe]
-  virtual RenderOutput render(const std::string& plugin_id, const RenderInput& input) = 0;
+  // Renders one macro of the plugin added under `key`. `input.services` is
+  // where the plugin's capability calls go. Never throws; a crashed or hung
+  // plugin is an error result, never the host's failure (P8). [thread-safe]
+  virtual RenderOutput render(const std::string& key, const RenderInput& input) = 0;
 
   // "in-process" or "worker", for logs and /healthz.
   virtual const char* mode() const = 0;

@@ -30,8 +30,11 @@ int64_t now_ms() {
 
 // The render cache lives in the store's per-(space, plugin) cache under a
 // namespace no plugin id can take ('@' is not allowed in plugin ids), so a
-// plugin's own cache/1 keys can never read or overwrite rendered pages.
-std::string cache_namespace(const std::string& plugin_id) { return "@render/" + plugin_id; }
+// plugin's own cache/1 keys can never read or overwrite rendered pages. The
+// namespace is the plugin version's instance key (id, version, library and
+// manifest digests): an upgrade or rollback never serves another artifact's
+// output as its own.
+std::string cache_namespace(const std::string& instance) { return "@render/" + instance; }
 
 // Everything that changes the output, in a fixed order. The Grafana origin
 // is part of it: links in a fragment point at the origin it was rendered
@@ -109,7 +112,6 @@ struct Engine::Impl {
   EngineOptions opt;
   ThreadPool pool;
   HotCache hot;
-  std::set<std::string> macro_keys;  // of the running plugins, fixed at start
   std::mutex mu;
   std::map<std::string, std::shared_future<Rendered>> in_flight;  // single-flight
   std::set<std::string> refreshing;
@@ -153,12 +155,7 @@ struct Engine::Impl {
         renders_fresh(renders_counter(MacroState::fresh)),
         renders_error(renders_counter(MacroState::error)),
         page_hit(page_counter("hit")),
-        page_miss(page_counter("miss")) {
-    for (const auto& p : rt.plugins()) {
-      if (!p.running) continue;
-      for (const auto& m : p.manifest.macros) macro_keys.insert(m.key);
-    }
-  }
+        page_miss(page_counter("miss")) {}
 
   metrics::Counter& cache_counter(const char* result) {
     return rt.metrics().counter("vitrine_render_cache_total", "Render cache lookups",
@@ -178,13 +175,16 @@ struct Engine::Impl {
     return rt.metrics().counter(name, help, labels);
   }
 
+  // Pages are parsed against the macro keys of the current plugin set (an
+  // approved upgrade can add keys), so the set's generation is in the key.
   std::shared_ptr<const ParsedPage> parsed(std::string_view markdown) {
-    const std::string key(markdown);
+    auto set = rt.plugin_set();
+    const std::string key = std::to_string(set->generation) + '\n' + std::string(markdown);
     {
       std::shared_lock lock(pages_mu);
       if (auto it = parsed_pages.find(key); it != parsed_pages.end()) return it->second;
     }
-    auto page = std::make_shared<const ParsedPage>(parse_page(markdown, macro_keys));
+    auto page = std::make_shared<const ParsedPage>(parse_page(markdown, set->macro_keys));
     std::unique_lock lock(pages_mu);
     if (parsed_pages_bytes + key.size() > kParsedPagesMaxBytes) {
       parsed_pages.clear();
@@ -209,6 +209,12 @@ struct Engine::Impl {
     if (!call.preset_error.empty()) return outcome_error(call, "", call.preset_error, "page-macro");
     auto target = rt.find_macro(call.macro_key);
     if (!target) {
+      // A plugin that is installed but cannot run (awaiting approval,
+      // refused) says so and who must act; never a code block.
+      auto set = rt.plugin_set();
+      if (auto b = set->blocked.find(call.macro_key); b != set->blocked.end()) {
+        return outcome_error(call, "", b->second.second, b->second.first);
+      }
       return outcome_error(call, "",
                            "no running plugin provides macro '" + call.macro_key +
                                "'; check the macro name or ask a platform admin",
@@ -237,7 +243,7 @@ struct Engine::Impl {
     Resolved r{*target, space->origins->grafana_origin, {}, {}, false};
     r.gated = target->macro->license_feature.has_value();
     r.key = cache_key(call, r.origin);
-    r.hot_key = hot_key(call, plugin, r.key);
+    r.hot_key = hot_key(call, target->instance, r.key);
     return r;
   }
 
@@ -269,7 +275,7 @@ struct Engine::Impl {
     in.timeout_ms = opt.macro_deadline_ms;
     in.services = &rt;
     auto started = std::chrono::steady_clock::now();
-    auto rendered = rt.runner().render(target.plugin->id, in);
+    auto rendered = rt.runner().render(target.instance, in);
     rt.metrics()
         .histogram("vitrine_plugin_render_seconds", "Plugin render latency",
                    {{"plugin", target.plugin->id}})
@@ -297,7 +303,7 @@ struct Engine::Impl {
     out.as_of_ms = now_ms();
     out.ttl_s = std::min(rendered.cache_ttl_s, opt.max_cache_ttl_s);
     if (out.ttl_s > 0) {
-      (void)rt.store().cache().put(call.space, cache_namespace(target.plugin->id), res.key,
+      (void)rt.store().cache().put(call.space, cache_namespace(target.instance), res.key,
                                    encode_entry(out), out.ttl_s, opt.stale_for_s);
       const int64_t fresh_until = out.as_of_ms + int64_t{out.ttl_s} * 1000;
       remember(res.hot_key, out, fresh_until, fresh_until + int64_t{opt.stale_for_s} * 1000);
@@ -411,7 +417,7 @@ struct Engine::Impl {
     const std::string& plugin = res.target.plugin->id;
     // The store: content rendered before a restart, or by another process.
     Rendered cached;
-    auto hit = rt.store().cache().get(call.space, cache_namespace(plugin), res.key);
+    auto hit = rt.store().cache().get(call.space, cache_namespace(res.target.instance), res.key);
     if (hit && decode_entry(hit->value.view(), cached)) {
       remember(res.hot_key, cached, hit->fresh_until_ms, hit->stale_until_ms);
       if (!hit->stale) {

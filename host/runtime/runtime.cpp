@@ -31,13 +31,17 @@ std::string view(vitrine_str s) {
 class StoreTokens final : public egress::client::TokenProvider {
  public:
   explicit StoreTokens(store::Store& s) : store_(s) {}
-  std::optional<std::string> token_for(std::string_view space_key) override {
+  egress::client::TokenAnswer token_for(std::string_view space_key) override {
     const std::string key(space_key);
     auto origins = store_.spaces().origins(key);
-    if (!origins || origins->grafana_origin.empty()) return std::nullopt;
+    if (!origins || origins->grafana_origin.empty()) return {};
     auto token = store_.spaces().token_for(key, origins->grafana_origin);
-    if (!token) return std::nullopt;
-    return std::string(token->view());
+    if (token) return {std::string(token->view()), {}};
+    if (token.error().code == store::Errc::not_found) return {};
+    // Configured but unusable here (a key this host lacks, a damaged
+    // record): say so rather than send the request without it.
+    return {std::nullopt, "the space's Grafana token is stored but this host cannot decrypt it: " +
+                              token.error().message};
   }
 
  private:
@@ -84,13 +88,24 @@ struct Runtime::Impl {
   std::unique_ptr<StoreTokens> tokens;
   std::unique_ptr<CountingAudit> audit;
   std::unique_ptr<egress::client::Fetcher> fetcher;
-  std::map<std::string, MacroTarget> macros;
   std::mutex flights_mu;
   std::map<std::string, std::shared_ptr<Flight>> flights;
   std::unique_ptr<SpaceStates> space_states;
 };
 
 Runtime::~Runtime() = default;
+
+void Runtime::start_reconciler() {
+  if (reconciler_) return;
+  reconciler_ = std::make_unique<reconcile::Reconciler>(*store_, &metrics_);
+  reconciler_->on_change([this] { return apply_plugins(); });
+  reconciler_->start();
+}
+
+std::optional<reconcile::Status> Runtime::reconcile_status() const {
+  if (!reconciler_) return std::nullopt;
+  return reconciler_->status();
+}
 
 std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& error,
                                        std::unique_ptr<plugins::PluginRunner> runner_override) {
@@ -106,6 +121,7 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   }
   store::StoreOptions so;
   so.data_dir = cfg.data_dir;
+  if (!cfg.key_file.empty()) so.key_file = cfg.key_file;
   so.keyring = std::move(*keyring);
   auto st = store::Store::open(std::move(so));
   if (!st) {
@@ -178,50 +194,24 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
     if (!rt->runner_) return nullptr;
   }
 
-  auto found = plugins::discover_plugins(cfg.plugins_dir);
-  for (const auto& r : found.refused) {
-    rt->plugins_.push_back({manifest::Manifest{}, false, "refused", plugins::format(r)});
-    rt->plugins_.back().manifest.id = r.plugin;
-  }
-  for (const auto& m : found.manifests) {
-    PluginStatus ps{m, false, "", ""};
-    auto decision = rt->store_->approvals().decide(m);
-    if (!decision || !decision->may_run) {
-      ps.state = "awaiting-approval";
-      ps.detail = decision ? decision->reason : decision.error().message;
-      rt->plugins_.push_back(std::move(ps));
-      continue;
-    }
-    plugins::Refusal refusal;
-    if (!rt->runner_->add(m, refusal)) {
-      ps.state = "refused";
-      ps.detail = plugins::format(refusal);
-      rt->plugins_.push_back(std::move(ps));
-      continue;
-    }
-    ps.state = "running";
-    ps.running = true;
-    rt->plugins_.push_back(std::move(ps));
-  }
-  // Index macro keys only after plugins_ stops growing (pointers into it).
-  for (const auto& p : rt->plugins_) {
-    if (!p.running) continue;
-    for (const auto& macro : p.manifest.macros) {
-      rt->impl_->macros[macro.key] = MacroTarget{&p.manifest, &macro};
-    }
+  // The admin's plugins directory is an import source: what it holds is
+  // installed (content-addressed) and then runs only as approvals allow.
+  rt->import_plugins_dir(cfg.plugins_dir);
+  if (auto why = rt->apply_plugins(); !why.empty()) {
+    error = why;
+    return nullptr;
   }
   for (const auto& w : rt->warnings_) log::warn("host.warning", {{"detail", w}});
-  for (const auto& p : rt->plugins_) {
-    log::info("plugin.state",
-              {{"plugin", p.manifest.id}, {"state", p.state}, {"detail", p.detail}});
-  }
   return rt;
 }
 
 std::optional<MacroTarget> Runtime::find_macro(const std::string& key) const {
-  auto it = impl_->macros.find(key);
-  if (it == impl_->macros.end()) return std::nullopt;
-  return it->second;
+  auto set = plugin_set();
+  auto it = set->macros.find(key);
+  if (it == set->macros.end()) return std::nullopt;
+  MacroTarget t = it->second;
+  t.set = std::move(set);
+  return t;
 }
 
 bool Runtime::enabled_in(const std::string& space, const std::string& plugin_id) {

@@ -5,8 +5,12 @@
 // Engine; nothing else wires modules together.
 #pragma once
 
+#include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,22 +23,48 @@
 #include "plugins/host_table.h"
 #include "plugins/refusal.h"
 #include "plugins/runner.h"
+#include "reconcile/reconciler.h"
 #include "runtime/space_states.h"
 #include "store/store.h"
 
 namespace vitrine::runtime {
 
-// A macro key resolved to the plugin that provides it.
+struct PluginSet;
+
+// A macro key resolved to the plugin version that provides it. `set` keeps
+// the plugin set it came from alive (and with it the pointers), so a render
+// that started before a swap finishes on the version it began with.
 struct MacroTarget {
   const manifest::Manifest* plugin = nullptr;
   const manifest::Macro* macro = nullptr;
+  std::string instance;  // reconcile::instance_key: runner key and cache namespace
+  std::shared_ptr<const PluginSet> set;
 };
 
+// One installed plugin artifact (or a manifest refused before install) and
+// what this host does with it.
 struct PluginStatus {
   manifest::Manifest manifest;
-  bool running = false;  // loaded and may run (approved)
-  std::string state;     // "running", "refused", "awaiting-approval"
-  std::string detail;    // refusal or pending diff
+  bool running = false;  // this version serves its macros now
+  // running | standby (approved, another version runs) | awaiting-approval |
+  // refused
+  std::string state;
+  std::string rule;               // why not running (a rule id), empty when running
+  std::string detail;             // refusal, or what awaits whom
+  std::vector<std::string> diff;  // awaiting: permission changes against the running version
+  std::string instance;
+  store::ArtifactRow artifact;  // empty plugin_id: refused before install
+};
+
+// The plugins this host runs, swapped whole by the reconciler. Immutable.
+struct PluginSet {
+  uint64_t generation = 0;
+  std::vector<PluginStatus> plugins;
+  std::map<std::string, MacroTarget> macros;  // running version per macro key (set unset)
+  // Macro keys of plugins with no running version: the rule and sentence
+  // the error box shows (awaiting approval, refused, ...).
+  std::map<std::string, std::pair<std::string, std::string>> blocked;
+  std::set<std::string> macro_keys;  // running and blocked: what pages recognise as macros
 };
 
 class Runtime final : public plugins::CallServices {
@@ -51,8 +81,27 @@ class Runtime final : public plugins::CallServices {
   metrics::Registry& metrics() { return metrics_; }
   license::LicenseGate& license() { return gate_; }
   plugins::PluginRunner& runner() { return *runner_; }
-  const std::vector<PluginStatus>& plugins() const { return plugins_; }
+  // Every installed version and its state, from the current plugin set.
+  std::vector<PluginStatus> plugins() const;
+  // [thread-safe] Never null.
+  std::shared_ptr<const PluginSet> plugin_set() const;
+  // Brings the running plugin versions to the desired state in the store
+  // (reconcile/plugin_plan.h): starts newly approved versions beside the
+  // running ones, then swaps the plugin set. Renders in flight finish on the
+  // version they began with. Returns why it could not, or empty.
+  // [thread-safe] Called at open and by the reconciler on every change.
+  std::string apply_plugins();
+  // Installs every manifest (and its library) of `dir` into the plugin
+  // store as unsigned artifacts from the admin's own directory; manifests
+  // that fail their checks are kept as refusals for plugins(). Audited.
+  void import_plugins_dir(const std::filesystem::path& dir);
   const std::vector<std::string>& warnings() const { return warnings_; }
+
+  // Starts the loop that applies changes made by other processes (the CLI,
+  // other hosts) within a second (reconcile/reconciler.h). [main-thread]
+  void start_reconciler();
+  // nullopt before start_reconciler(). [thread-safe]
+  std::optional<reconcile::Status> reconcile_status() const;
 
   // nullopt when no running plugin provides `macro_key`.
   std::optional<MacroTarget> find_macro(const std::string& macro_key) const;
@@ -87,9 +136,21 @@ class Runtime final : public plugins::CallServices {
   license::LicenseGate gate_;
   plugins::HostTable host_;
   std::unique_ptr<plugins::PluginRunner> runner_;
-  std::vector<PluginStatus> plugins_;
+  std::vector<PluginStatus> import_refusals_;  // manifests refused before install
+  // The plugin set readers load (plugin_lifecycle.cpp); apply_mu_ makes one
+  // apply at a time; loaded_ remembers verified artifacts by file identity
+  // so an unchanged artifact is not re-hashed on every change.
+  std::atomic<std::shared_ptr<const PluginSet>> set_;
+  std::mutex apply_mu_;
+  uint64_t generation_ = 0;
+  struct VerifiedFiles {
+    std::string identity;  // inode, size and mtime of manifest and library
+    store::LoadedArtifact artifact;
+  };
+  std::map<std::string, VerifiedFiles> verified_;  // by instance key
   std::vector<std::string> warnings_;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<reconcile::Reconciler> reconciler_;  // declared last: stops first
 };
 
 }  // namespace vitrine::runtime

@@ -1,6 +1,9 @@
 // GET /api/v1/spaces/{space}/audit?since=&format=json|md&limit=: the space's
 // audit rows (P9), for its space admins and platform admins. Rows of other
-// spaces never appear: the store filters by space in SQL (P6).
+// spaces never appear: the store filters by space in SQL (P6). Space admins
+// read the current space only (by its id): a space created again with a
+// deleted space's key does not see its predecessor's rows. Platform admins
+// read every space that had the key; each row names its space_id.
 #include "server/api_json.h"
 #include "server/auth.h"
 #include "server/context.h"
@@ -17,6 +20,11 @@ void add_api_audit_routes(Router& router, ServerContext& ctx) {
     const int64_t now = store::system_now_ms();
     store::AuditQuery q;
     q.space = space;
+    if (auth.caller->principal.role.kind != store::Role::Kind::platform_admin) {
+      auto current = ctx.runtime.store().audit().current_generation(space);
+      if (!current) return json_error(current.error());
+      q = *current;
+    }
     if (auto since = req.query_param("since"); since && !since->empty()) {
       auto parsed = store::parse_since(*since, now);
       if (!parsed) return json_error(400, "invalid", parsed.error().message);

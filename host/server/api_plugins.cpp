@@ -1,6 +1,10 @@
-// Plugin administration: the platform admin's list (state, permissions,
-// the pending permission diff) and approval; the space admin's per-space
-// enable / disable. Approvals and enablement audit themselves in the store.
+// Plugin administration: the platform admin's list (every installed version
+// with its state, digests, signer and pending permission diff), approval of
+// an installed artifact and rollback; the space admin's per-space enable /
+// disable. Each writes desired state only (reconcile/plugin_ops.h) and then
+// applies it to this host at once; other hosts follow within a second.
+#include "manifest/manifest.h"
+#include "reconcile/plugin_ops.h"
 #include "server/api_json.h"
 #include "server/auth.h"
 #include "server/context.h"
@@ -18,11 +22,11 @@ Poco::JSON::Array::Ptr strings(const std::vector<std::string>& items) {
   return a;
 }
 
-const runtime::PluginStatus* find_plugin(ServerContext& ctx, const std::string& id) {
+bool installed(ServerContext& ctx, const std::string& id) {
   for (const auto& p : ctx.runtime.plugins()) {
-    if (p.manifest.id == id) return &p;
+    if (p.manifest.id == id) return true;
   }
-  return nullptr;
+  return false;
 }
 
 Response unknown_plugin(const std::string& id) {
@@ -31,12 +35,22 @@ Response unknown_plugin(const std::string& id) {
                         "' is installed; GET /api/v1/plugins lists the installed plugins");
 }
 
+std::string signer_of(const store::ArtifactRow& a) {
+  return a.signer.empty() ? "unsigned" : a.signer;
+}
+
+// Optional JSON body members; an empty body is {}.
+std::variant<JsonObject, Response> optional_body(Request& req) {
+  if (req.body.empty()) return new_object();
+  return read_json_object(req);
+}
+
 Response set_enabled(ServerContext& ctx, Request& req, bool enable) {
   const std::string space = req.param("space");
   const std::string id = req.param("id");
   auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_enable, space);
   if (!auth.caller) return auth.refusal;
-  if (!is_slug(id, 64) || find_plugin(ctx, id) == nullptr) return unknown_plugin(id);
+  if (!manifest::valid_plugin_id(id) || !installed(ctx, id)) return unknown_plugin(id);
   auto approvals = ctx.runtime.store().approvals();
   auto st = enable ? approvals.enable(auth.caller->who(), space, id)
                    : approvals.disable(auth.caller->who(), space, id);
@@ -55,7 +69,6 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     // plugin_approve is the platform-wide plugin administration right.
     auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
     if (!auth.caller) return auth.refusal;
-    auto approvals = ctx.runtime.store().approvals();
     Poco::JSON::Array::Ptr list = new Poco::JSON::Array;
     for (const auto& p : ctx.runtime.plugins()) {
       const auto& m = p.manifest;
@@ -63,7 +76,12 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
       o->set("id", m.id);
       o->set("version", m.version);
       o->set("state", p.state);
+      o->set("rule", text_or_null(p.rule));
       o->set("detail", text_or_null(p.detail));
+      o->set("library_sha256", text_or_null(p.artifact.library_sha256));
+      o->set("manifest_sha256", text_or_null(p.artifact.manifest_sha256));
+      o->set("signed_by", p.artifact.plugin_id.empty() ? Poco::Dynamic::Var()
+                                                       : Poco::Dynamic::Var(signer_of(p.artifact)));
       std::vector<std::string> macros;
       std::vector<std::string> egress;
       for (const auto& macro : m.macros) macros.push_back(macro.key);
@@ -73,8 +91,7 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
       o->set("macros", strings(macros));
       o->set("scopes", strings(m.scopes));
       o->set("egress", strings(egress));
-      auto diff = approvals.diff(m);
-      o->set("pending_diff", diff ? strings(*diff) : strings({}));
+      o->set("pending_diff", strings(p.diff));
       list->add(o);
     }
     auto root = new_object();
@@ -82,23 +99,64 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     return json_response(200, to_json(root));
   });
 
+  // Body (optional): {"version": "1.1.0", "library_sha256": "...", "dry_run": false}
   router.add("POST", "/api/v1/plugins/{id}/approve", [&ctx](Request& req) {
     auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
     if (!auth.caller) return auth.refusal;
     const std::string id = req.param("id");
-    const auto* plugin = is_slug(id, 64) ? find_plugin(ctx, id) : nullptr;
-    if (plugin == nullptr) return unknown_plugin(id);
-    auto row = ctx.runtime.store().approvals().approve(auth.caller->who(), plugin->manifest);
-    if (!row) return json_error(row.error());
+    if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
+    auto body = optional_body(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    const auto& o_in = std::get<JsonObject>(body);
+    std::string error;
+    reconcile::ArtifactChoice choice{id, string_member(o_in, "version", error).value_or(""),
+                                     string_member(o_in, "library_sha256", error).value_or("")};
+    if (!error.empty()) return json_error(400, "invalid", error);
+    const bool dry_run = o_in->has("dry_run") && o_in->getValue<bool>("dry_run");
+    auto out =
+        reconcile::approve_artifact(ctx.runtime.store(), auth.caller->who(), choice, dry_run);
+    if (!out) return json_error(out.error());
+    // This host applies it now; the others within a second.
+    if (out->approval) (void)ctx.runtime.apply_plugins();
+    const auto& a = out->artifact.row;
     auto o = new_object();
-    o->set("plugin", row->plugin_id);
-    o->set("version", row->version);
-    o->set("permissions_hash", row->permissions_hash);
-    o->set("approved_at", time_value(row->approved_at_ms));
-    o->set("approved_by", row->approved_by);
-    // The runtime decides which plugins run when it opens; a plugin that was
-    // waiting for this approval starts with the next host start.
-    o->set("restart_required", !plugin->running);
+    o->set("plugin", a.plugin_id);
+    o->set("version", a.version);
+    o->set("library_sha256", a.library_sha256);
+    o->set("signed_by", signer_of(a));
+    o->set("running_before", text_or_null(out->running_version));
+    o->set("diff", strings(out->diff));
+    o->set("approved", out->approval.has_value() || out->already_approved);
+    o->set("already_approved", out->already_approved);
+    o->set("dry_run", dry_run);
+    if (out->approval) {
+      o->set("approved_at", time_value(out->approval->approved_at_ms));
+      o->set("approved_by", out->approval->approved_by);
+    }
+    return json_response(200, to_json(o));
+  });
+
+  // Body: {"to": "1.0.0"}
+  router.add("POST", "/api/v1/plugins/{id}/rollback", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
+    if (!auth.caller) return auth.refusal;
+    const std::string id = req.param("id");
+    if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
+    auto body = read_json_object(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    std::string error;
+    auto to = string_member(std::get<JsonObject>(body), "to", error);
+    if (!to || to->empty()) {
+      return json_error(400, "invalid",
+                        error.empty() ? "send {\"to\": \"VERSION\"}: an approved version" : error);
+    }
+    auto st = ctx.runtime.store().plugin_store().pin(auth.caller->who(), id, *to);
+    if (!st) return json_error(st.error());
+    (void)ctx.runtime.apply_plugins();
+    auto o = new_object();
+    o->set("plugin", id);
+    o->set("version", *to);
+    o->set("pinned", true);
     return json_response(200, to_json(o));
   });
 

@@ -17,6 +17,7 @@ using store::Action;
 JsonObject space_summary(const store::SpaceRow& s) {
   auto o = new_object();
   o->set("key", s.key);
+  o->set("id", s.id);
   o->set("display_name", s.display_name);
   o->set("grafana_origin", text_or_null(s.grafana_origin));
   o->set("created_at", time_value(s.created_at_ms));
@@ -119,6 +120,37 @@ void add_api_spaces_routes(Router& router, ServerContext& ctx) {
     if (permits(ctx, *auth.caller, Action::token_status, space)) {
       o->set("token", token_json(view->token));
     }
+    return json_response(200, to_json(o));
+  });
+
+  // Platform admins. The same deletion as `vitrine spaces delete`: the
+  // space's admin tokens are revoked in its transaction (so their browser
+  // sessions end at their next request) and its pages go to the trash.
+  router.add("DELETE", "/api/v1/spaces/{space}", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::space_delete, space);
+    if (!auth.caller) return auth.refusal;
+    const std::string purge = req.query_param("purge").value_or("false");
+    if (purge != "true" && purge != "false") {
+      return json_error(400, "invalid", "'purge' must be true or false");
+    }
+    store::RemoveOptions opts;
+    // No pages directory configured (an API-only server): database rows only.
+    if (!ctx.options.pages_dir.empty())
+      opts.files = store::SpaceFiles::beside(ctx.options.pages_dir);
+    opts.purge = purge == "true";
+    auto r = ctx.runtime.store().spaces().remove(auth.caller->who(), space, opts);
+    if (!r) return json_error(r.error());
+    auto o = new_object();
+    o->set("deleted", space);
+    o->set("id", r->id);
+    Poco::JSON::Array::Ptr tokens = new Poco::JSON::Array;
+    for (const auto& t : r->tokens) tokens->add(t);
+    o->set("tokens_revoked", tokens);
+    o->set("pages", std::string(r->purged ? "purged" : r->trashed.empty() ? "none" : "trash"));
+    o->set("trash",
+           text_or_null(r->trashed.empty() ? std::string() : r->trashed.filename().string()));
+    if (!r->warning.empty()) o->set("warning", r->warning);
     return json_response(200, to_json(o));
   });
 

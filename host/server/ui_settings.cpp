@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "server/auth.h"
@@ -99,8 +100,13 @@ std::string plugins_section(ServerContext& ctx, const store::SpaceView& view,
   std::string h =
       "<section><h2>Plugins</h2><table><thead><tr><th>Plugin</th><th>Version</th><th>State</th>"
       "<th>In this space</th></tr></thead><tbody>";
-  for (const auto& p : ctx.runtime.plugins()) {
-    const auto& id = p.manifest.id;
+  // One row per plugin: the version that runs, else its newest artifact.
+  std::map<std::string, runtime::PluginStatus> shown;
+  for (auto& p : ctx.runtime.plugins()) {
+    auto it = shown.find(p.manifest.id);
+    if (it == shown.end() || (p.running && !it->second.running)) shown[p.manifest.id] = p;
+  }
+  for (const auto& [id, p] : shown) {
     const bool on = enabled.count(id) != 0;
     h += "<tr><td>" + ui::esc(id) + "</td><td>" + ui::esc(p.manifest.version) + "</td><td>" +
          ui::esc(p.state) + "</td><td>" + (on ? "enabled " : "disabled ") +
@@ -114,9 +120,10 @@ std::string plugins_section(ServerContext& ctx, const store::SpaceView& view,
 }
 
 std::string audit_section(ServerContext& ctx, const std::string& space) {
-  store::AuditQuery q;
-  q.space = space;
-  auto rows = ctx.runtime.store().audit().query(q);
+  // This space only, not an earlier deleted space with the same key.
+  auto q = ctx.runtime.store().audit().current_generation(space);
+  auto rows = q ? ctx.runtime.store().audit().query(*q)
+                : store::Result<std::vector<store::AuditRow>>(q.error());
   std::string h = "<section><h2>Audit log</h2>";
   if (!rows)
     return h + "<p class=\"error-text\">" + ui::esc(rows.error().message) + "</p></section>";
@@ -209,7 +216,8 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     auto g = guard(ctx, req, Action::plugin_enable, space);
     if (auto* r = std::get_if<Response>(&g)) return std::move(*r);
     auto& call = std::get<FormCall>(g);
-    const bool known = std::any_of(ctx.runtime.plugins().begin(), ctx.runtime.plugins().end(),
+    const auto plugins = ctx.runtime.plugins();
+    const bool known = std::any_of(plugins.begin(), plugins.end(),
                                    [&](const auto& p) { return p.manifest.id == id; });
     if (!known) return back(ctx, call, space, "No plugin '" + id.substr(0, 64) + "' is installed.");
     const bool enable = call.form["enabled"] == "1";

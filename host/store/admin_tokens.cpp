@@ -101,6 +101,9 @@ Result<CreatedToken> AdminTokens::create(const std::string& who, std::string_vie
     if (role->kind != Role::Kind::platform_admin) {
       auto sp = ctx_.db.get_space(role->space);
       if (!sp) return sp.error();
+      // Bound to this space, not to its key: a later space with the same
+      // key is another space.
+      out.row.space_id = sp->id;
     }
     crypto::SecretBytes secret(kTokenSecretBytes);
     uint8_t idb[4];
@@ -144,6 +147,17 @@ Result<Principal> AdminTokens::authenticate(std::string_view token) {
   }
   auto role = parse_role(row->role);
   if (!role) return role.error();
+  if (role->kind != Role::Kind::platform_admin) {
+    // A space role holds only while the space with its key is the very
+    // space the token was made for. Deleting a space revokes its tokens;
+    // this also refuses a token whose space is gone or was replaced.
+    auto sp = ctx_.db.get_space(role->space);
+    if (!sp) {
+      if (sp.error().code == Errc::not_found) return unauth;
+      return sp.error();
+    }
+    if (row->space_id.empty() || row->space_id != sp->id) return unauth;
+  }
   return Principal{row->id, *role};
 }
 

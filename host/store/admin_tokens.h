@@ -3,6 +3,9 @@
 //   token text   vtr_<43 base64url chars of 32 random bytes>  (shown once)
 //   stored       SHA-256 hex of the token text only
 //   roles        platform-admin | space-admin:SPACE | viewer:SPACE
+//   binding      a space role names the space by key and is bound to the
+//                space's immutable id: deleting the space revokes the token,
+//                and a space created again with the key is not its space
 //
 // authorize(token, action, space) answers, from a table of actions:
 //   allow      the role covers the action in that space
@@ -10,7 +13,8 @@
 //              space: another space's resources are indistinguishable from
 //              missing ones (P6)
 //   denied     the role is for this space but too weak (viewer doing admin)
-//   unauthenticated  unknown or revoked token
+//   unauthenticated  unknown or revoked token, or a space token whose space
+//                    was deleted (even if a space with that key exists again)
 #pragma once
 
 #include <string>

@@ -124,6 +124,71 @@ Result<ApprovalRow> Approvals::approve(const std::string& who, const manifest::M
   return row;
 }
 
+Result<ApprovalRow> Approvals::approve(const std::string& who, const LoadedArtifact& artifact) {
+  const manifest::Manifest& m = artifact.manifest;
+  ApprovalRow row;
+  row.plugin_id = m.id;
+  row.version = m.version;
+  row.permissions_json = canonical_json(permissions_of(m));
+  row.permissions_hash = crypto::sha256_hex(row.permissions_json);
+  row.approved_at_ms = ctx_.now();
+  row.approved_by = who;
+  row.manifest_sha256 = artifact.row.manifest_sha256;
+  row.library_sha256 = artifact.row.library_sha256;
+  AuditEvent ev{who, "", "plugin.approve", m.id + "@" + m.version, "", {}};
+  ev.detail = {
+      {"permissions_hash", row.permissions_hash, false},
+      {"permissions", row.permissions_json, false},
+      {"library_sha256", row.library_sha256, false},
+      {"manifest_sha256", row.manifest_sha256, false},
+      {"signed_by", artifact.row.signer.empty() ? "unsigned" : artifact.row.signer, false}};
+  auto st = run_audited(ctx_, ev, [&]() -> Status {
+    auto id = ctx_.db.insert_approval(row);
+    if (!id) return id.error();
+    row.id = *id;
+    // Approving a version moves forward: a rollback pin to another version
+    // of this plugin ends here.
+    auto pins = ctx_.db.list_pins();
+    if (!pins) return pins.error();
+    for (const auto& p : *pins) {
+      if (p.plugin_id == m.id && p.version != m.version) return ctx_.db.delete_pin(m.id);
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  return row;
+}
+
+Result<int> Approvals::pin_legacy(const std::vector<LoadedArtifact>& artifacts) {
+  auto rows = ctx_.db.list_approvals(std::nullopt);
+  if (!rows) return rows.error();
+  int pinned = 0;
+  for (const auto& ap : *rows) {
+    if (!ap.manifest_sha256.empty()) continue;
+    for (const auto& a : artifacts) {
+      if (a.row.plugin_id != ap.plugin_id || a.row.version != ap.version) continue;
+      if (crypto::sha256_hex(canonical_json(permissions_of(a.manifest))) != ap.permissions_hash) {
+        continue;
+      }
+      AuditEvent ev{"vitrine",
+                    "",
+                    "plugin.approval-pinned",
+                    ap.plugin_id + "@" + ap.version,
+                    "",
+                    {{"approval_id", std::to_string(ap.id), true},
+                     {"library_sha256", a.row.library_sha256, false},
+                     {"manifest_sha256", a.row.manifest_sha256, false}}};
+      auto st = run_audited(ctx_, ev, [&] {
+        return ctx_.db.pin_approval_artifact(ap.id, a.row.manifest_sha256, a.row.library_sha256);
+      });
+      if (!st && st.error().code != Errc::not_found) return st.error();
+      if (st) ++pinned;
+      break;
+    }
+  }
+  return pinned;
+}
+
 Result<std::vector<std::string>> Approvals::diff(const manifest::Manifest& m) {
   auto last = latest(m.id);
   if (!last) return last.error();

@@ -17,6 +17,7 @@
 #include "manifest/manifest.h"
 #include "store/backend.h"
 #include "store/context.h"
+#include "store/plugin_store.h"
 
 namespace vitrine::store {
 
@@ -46,6 +47,15 @@ class Approvals {
   explicit Approvals(Context ctx) : ctx_(std::move(ctx)) {}
 
   Result<ApprovalRow> approve(const std::string& who, const manifest::Manifest& m);
+  // Approves one installed artifact: the row pins its manifest and library
+  // digests, so other bytes under the same id and version are never covered
+  // (reconcile/plugin_plan.h, LC-1). Audited with the digests and signer.
+  Result<ApprovalRow> approve(const std::string& who, const LoadedArtifact& artifact);
+  // Approvals recorded before artifacts were pinned (no digests) cover the
+  // first installed artifact with the same id, version and permission set:
+  // they are pinned to it now (audited "plugin.approval-pinned"). Returns
+  // how many were pinned.
+  Result<int> pin_legacy(const std::vector<LoadedArtifact>& artifacts);
   // The diff from the latest approval to `m` (everything '+' when never approved).
   Result<std::vector<std::string>> diff(const manifest::Manifest& m);
   Result<RunDecision> decide(const manifest::Manifest& m);

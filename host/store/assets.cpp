@@ -88,10 +88,10 @@ Result<Asset> Assets::get(const std::string& space, const std::string& id) {
   if (!valid_asset_id(id)) {
     return make_error(Errc::not_found, "asset '" + id.substr(0, 80) + "' not found");
   }
-  auto ring = ctx_.keyring();
-  if (!ring) return ring.error();
   auto row = ctx_.db.get_asset(space, id);
   if (!row) return row.error();
+  auto ring = ctx_.keyring_for(row->record);
+  if (!ring) return ring.error();
   auto plain = crypto::open(**ring, asset_binding(space, id, row->content_type), row->record);
   if (!plain) return plain.error();
   return Asset{id, row->content_type, std::move(*plain)};

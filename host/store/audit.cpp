@@ -22,10 +22,25 @@ Result<int64_t> AuditLog::record(const AuditEvent& e) {
   row.subject = e.subject;
   row.verdict = e.verdict;
   row.detail_json = detail_json(e.detail);
+  row.space_id = e.space_id;
+  if (row.space_id.empty() && !e.space.empty()) {
+    // Inside the caller's transaction when there is one, so the id is the
+    // one of the space the action saw.
+    if (auto sp = db_.get_space(e.space)) row.space_id = sp->id;
+  }
   return db_.append_audit(row);
 }
 
 Result<std::vector<AuditRow>> AuditLog::query(const AuditQuery& q) { return db_.query_audit(q); }
+
+Result<AuditQuery> AuditLog::current_generation(const std::string& space) {
+  auto sp = db_.get_space(space);
+  if (!sp) return sp.error();
+  AuditQuery q;
+  q.space = space;
+  q.space_id = sp->id;
+  return q;
+}
 
 Result<AuditRow> AuditLog::get(const std::string& space, int64_t id) {
   AuditQuery q;
@@ -66,7 +81,8 @@ Status run_audited(const Context& ctx, AuditEvent event, const std::function<Sta
     event.verdict = "ok";
     auto id = ctx.audit.record(event);
     if (!id) return id.error();
-    return ok_status();
+    // Other processes on this database see the change through the feed.
+    return ctx.db.bump_change_feed(false, ctx.now());
   });
   if (!st) {
     event.verdict = "refused";

@@ -33,6 +33,9 @@ struct AuditEvent {
   std::string subject;
   std::string verdict;  // "ok", "error", "allow", "deny"
   Detail detail;
+  // The generation of `space`; empty: record() looks up the space's current
+  // id (and leaves it empty when no space has that key).
+  std::string space_id = {};
 };
 
 class AuditLog {
@@ -41,6 +44,10 @@ class AuditLog {
 
   Result<int64_t> record(const AuditEvent& event);
   Result<std::vector<AuditRow>> query(const AuditQuery& q);
+  // The rows of the space that has key `space` now, and none of an earlier
+  // space with the same key (deleted and created again): what space admins
+  // and viewers read. not_found when no such space exists.
+  Result<AuditQuery> current_generation(const std::string& space);
   // One row by id within a space: a row of another space is not found.
   Result<AuditRow> get(const std::string& space, int64_t id);
 

@@ -17,7 +17,9 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +38,10 @@ struct SpaceRow {
   bool grafana_allow_private = false;
   int64_t connected_at_ms = 0;
   std::string connected_by;
+  // Immutable internal id (32 hex chars, random, never reused). The key is a
+  // name that can be deleted and created again; the id tells the two
+  // generations apart, and tokens and audit rows bind to it.
+  std::string id = {};
 };
 
 struct CustomerOriginRow {
@@ -46,6 +52,38 @@ struct CustomerOriginRow {
   bool allow_private = false;
   int64_t approved_at_ms = 0;
   std::string approved_by;
+};
+
+// One installed plugin artifact (store/plugin_store.h):
+// a manifest and its library, content-addressed and read-only under the
+// data directory. Several versions of one plugin live side by side.
+struct ArtifactRow {
+  std::string plugin_id;
+  std::string version;
+  std::string manifest_sha256;
+  std::string library_sha256;
+  std::string manifest_path;  // relative to the data directory
+  std::string signer;         // trusted publisher name; empty: unsigned
+  std::string source;         // where it was installed from (a path, "plugins_dir")
+  int64_t installed_at_ms = 0;
+  std::string installed_by;
+};
+
+// A platform admin's choice of version (rollback): the plugin runs this
+// version, when approved, instead of the newest approved one.
+struct PinRow {
+  std::string plugin_id;
+  std::string version;
+  int64_t pinned_at_ms = 0;
+  std::string pinned_by;
+};
+
+// A publisher key bundles may be signed with (plugins trust add).
+struct PublisherRow {
+  std::string name;
+  std::string public_key;  // base64 of 32 raw Ed25519 bytes
+  int64_t added_at_ms = 0;
+  std::string added_by;
 };
 
 struct SecretRow {
@@ -65,6 +103,12 @@ struct ApprovalRow {
   std::string permissions_hash;  // sha256 hex of permissions_json
   int64_t approved_at_ms = 0;
   std::string approved_by;
+  // The artifact the approval pins (plugin store): a library or manifest
+  // with other bytes is never covered by it. Empty only in approvals made
+  // before artifacts were pinned; the first artifact seen with that id,
+  // version and permission set is pinned to it (Approvals::pin_legacy).
+  std::string manifest_sha256;
+  std::string library_sha256;
 };
 
 struct EnablementRow {
@@ -102,6 +146,9 @@ struct AdminTokenRow {
   int64_t created_at_ms = 0;
   std::string created_by;
   int64_t revoked_at_ms = 0;  // 0 = active
+  // Space roles: the id of the space the token was created for. The token
+  // is honoured only while the space with its key still has this id.
+  std::string space_id = {};
 };
 
 struct AuditRow {
@@ -113,6 +160,10 @@ struct AuditRow {
   std::string subject;
   std::string verdict;  // allow | deny | ok | error
   std::string detail_json;
+  // The id of the space `space` named when the row was written; empty when
+  // no such space existed then (or for rows older than space ids that did
+  // not belong to the space generation existing at migration 3).
+  std::string space_id = {};
 };
 
 struct AuditQuery {
@@ -120,6 +171,24 @@ struct AuditQuery {
   int64_t since_ms = 0;
   std::optional<std::string> action_prefix;
   int64_t limit = 100000;
+  // One generation of a space only (its id); unset: every generation of `space`.
+  std::optional<std::string> space_id = {};
+};
+
+// The desired-state change feed: one row. Every desired-state write bumps
+// `seq` inside its own transaction; a keyring change also bumps
+// `keyring_generation`. Running hosts poll it and reconcile (reconcile/).
+struct ChangeFeed {
+  int64_t seq = 0;
+  int64_t keyring_generation = 0;
+  int64_t changed_at_ms = 0;
+};
+
+// One sealed known value per key id (store/key_check.h).
+struct KeyCheckRow {
+  std::string key_id;
+  std::string record;
+  int64_t created_at_ms = 0;
 };
 
 // Which encrypted table a record lives in (for `keys rotate`).
@@ -146,6 +215,9 @@ class Backend {
   virtual Result<SpaceRow> get_space(const std::string& key) = 0;
   virtual Result<std::vector<SpaceRow>> list_spaces() = 0;
   virtual Status delete_space(const std::string& key) = 0;
+  // Revokes every active admin token bound to the space id; returns how many.
+  virtual Result<int64_t> revoke_admin_tokens_of_space(const std::string& space_id,
+                                                       int64_t at_ms) = 0;
   virtual Status set_space_origin(const std::string& key, const std::string& origin,
                                   bool allow_private, int64_t at_ms, const std::string& by) = 0;
 
@@ -163,9 +235,21 @@ class Backend {
   virtual Result<int64_t> insert_approval(const ApprovalRow& row) = 0;
   virtual Result<std::vector<ApprovalRow>> list_approvals(
       const std::optional<std::string>& plugin_id) = 0;  // oldest first
+  virtual Status pin_approval_artifact(int64_t approval_id, const std::string& manifest_sha256,
+                                       const std::string& library_sha256) = 0;
   virtual Status set_enabled(const EnablementRow& row) = 0;
   virtual Status delete_enabled(const std::string& space, const std::string& plugin_id) = 0;
   virtual Result<std::vector<EnablementRow>> list_enabled(const std::string& space) = 0;
+
+  // Plugin store: installed artifacts, version pins, publisher keys.
+  virtual Status insert_artifact(const ArtifactRow& row) = 0;  // conflict when present
+  virtual Result<std::vector<ArtifactRow>> list_artifacts() = 0;
+  virtual Status set_pin(const PinRow& row) = 0;  // insert or replace
+  virtual Status delete_pin(const std::string& plugin_id) = 0;
+  virtual Result<std::vector<PinRow>> list_pins() = 0;
+  virtual Status insert_publisher(const PublisherRow& row) = 0;  // conflict when present
+  virtual Status delete_publisher(const std::string& name) = 0;
+  virtual Result<std::vector<PublisherRow>> list_publishers() = 0;
 
   // Cache.
   virtual Result<CacheRow> get_cache(const std::string& space, const std::string& plugin_id,
@@ -203,9 +287,35 @@ class Backend {
   virtual Result<std::vector<EncryptedRef>> list_encrypted() = 0;
   virtual Status update_encrypted(const EncryptedRef& ref, const std::string& new_record) = 0;
 
+  // Change feed and keyring proofs.
+  virtual Result<ChangeFeed> read_change_feed() = 0;
+  virtual Status bump_change_feed(bool keyring_changed, int64_t at_ms) = 0;
+  virtual Result<std::vector<KeyCheckRow>> list_key_checks() = 0;
+  virtual Status put_key_check(const KeyCheckRow& row) = 0;  // insert or ignore
+  virtual Status delete_key_check(const std::string& key_id) = 0;
+  // Every key id that encrypted records name, with how many name it.
+  virtual Result<std::map<std::string, int64_t>> record_key_ids() = 0;
+
   // Maintenance.
   virtual Result<std::string> integrity_check() = 0;  // "ok" when healthy
+  // The cheaper check (no index cross-checks), fast enough to run at start.
+  virtual Result<std::string> quick_check() = 0;  // "ok" when healthy
+  // One line per row whose foreign key points at nothing; empty when healthy.
+  virtual Result<std::vector<std::string>> foreign_key_check() = 0;
+  // A cheap read that touches the database, for readiness probes.
+  virtual Status ping() = 0;
   virtual int schema_version() = 0;
+
+  // Online backup: copies a consistent snapshot of the whole database into
+  // the new file `dest` while other connections (a running server) keep
+  // writing. `progress` is called with (pages copied, pages total) after
+  // each step. Backends that cannot do this answer Errc::invalid.
+  virtual Status backup_database_to(const std::filesystem::path& dest,
+                                    const std::function<void(int64_t, int64_t)>& progress) {
+    (void)dest;
+    (void)progress;
+    return make_error(Errc::invalid, "this storage backend cannot take an online backup");
+  }
 };
 
 }  // namespace vitrine::store

@@ -25,8 +25,6 @@ Status check_key(std::string_view key, int64_t max) {
 Result<CacheHit> Cache::get(const std::string& space, const std::string& plugin_id,
                             std::string_view key) {
   if (auto st = check_key(key, limits_.max_key_bytes); !st) return st.error();
-  auto ring = ctx_.keyring();
-  if (!ring) return ring.error();
   const std::string key_hash = crypto::sha256_hex(key);
   auto row = ctx_.db.get_cache(space, plugin_id, key_hash);
   if (!row) return row.error();
@@ -35,6 +33,8 @@ Result<CacheHit> Cache::get(const std::string& space, const std::string& plugin_
     (void)ctx_.db.delete_cache(space, plugin_id, key_hash);
     return make_error(Errc::not_found, "cache entry expired");
   }
+  auto ring = ctx_.keyring_for(row->record);
+  if (!ring) return ring.error();
   auto plain = crypto::open(**ring, cache_binding(space, plugin_id, key_hash), row->record);
   if (!plain) {
     // A damaged or moved entry is dropped: the caller renders fresh.

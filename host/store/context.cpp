@@ -1,14 +1,38 @@
 #include "store/context.h"
 
+#include "store/crypto/secret_box.h"
+
 namespace vitrine::store {
 
-Result<const crypto::Keyring*> Context::keyring() const {
-  if (keys == nullptr || keys->empty()) {
-    return make_error(Errc::key,
-                      "this operation needs the master key: pass --key-file FILE or set "
-                      "VITRINE_MASTER_KEY (create a keyring with 'vitrine keys init')");
-  }
-  return keys;
+namespace {
+
+Error no_keyring() {
+  return make_error(Errc::key,
+                    "this operation needs the master key: pass --key-file FILE or set "
+                    "VITRINE_MASTER_KEY (create a keyring with 'vitrine keys init')");
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const crypto::Keyring>> Context::keyring() const {
+  auto ring = keys != nullptr ? keys->current() : nullptr;
+  if (!ring || ring->empty()) return no_keyring();
+  return ring;
+}
+
+Result<std::shared_ptr<const crypto::Keyring>> Context::keyring_for(std::string_view record) const {
+  if (keys == nullptr || !keys->current()) return no_keyring();
+  const std::string id = crypto::record_key_id(record);
+  auto ring = keys->for_key(id);
+  if (ring) return ring;
+  auto held = keys->current()->ids();
+  std::string list;
+  for (const auto& k : held) list += (list.empty() ? "" : ", ") + k;
+  return make_error(Errc::key,
+                    "a stored record is sealed with key '" + id +
+                        "', which this host's keyring does not hold (it holds " + list +
+                        "); start the host with the keyring file the data was written with "
+                        "[keyring-missing-key]");
 }
 
 bool valid_space_key(std::string_view key) {

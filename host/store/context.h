@@ -10,6 +10,7 @@
 
 #include "store/backend.h"
 #include "store/crypto/keyring.h"
+#include "store/crypto/live_keyring.h"
 
 namespace vitrine::store {
 
@@ -27,7 +28,7 @@ inline int64_t system_now_ms() {
 struct Context {
   Backend& db;
   AuditLog& audit;
-  const crypto::Keyring* keys = nullptr;  // null: operations that encrypt refuse
+  crypto::LiveKeyring* keys = nullptr;  // null or empty: operations that encrypt refuse
   Clock now = system_now_ms;
   JsonLog* log = nullptr;  // optional
   // Bumped after every audited write (run_audited). Readers that keep a
@@ -35,8 +36,14 @@ struct Context {
   // origins) compare it to know their copy is still current. Null: none.
   std::atomic<uint64_t>* changes = nullptr;
 
-  // The keyring or a key error telling the admin how to provide one.
-  Result<const crypto::Keyring*> keyring() const;
+  // The keyring that seals new records, or a key error telling the admin
+  // how to provide one.
+  Result<std::shared_ptr<const crypto::Keyring>> keyring() const;
+  // The keyring that opens `record` (it names its key id): re-reads the
+  // keyring file once when the id is unknown to this process, so a record
+  // re-wrapped by another process's rotation still opens. The error says
+  // which key is missing and never blames anything else.
+  Result<std::shared_ptr<const crypto::Keyring>> keyring_for(std::string_view record) const;
 };
 
 // Space keys: [a-z0-9-]{2,32}.

@@ -84,9 +84,12 @@ Result<int64_t> parse_since(std::string_view text, int64_t now_ms) {
 std::string format_audit_text(const std::vector<AuditRow>& rows) {
   std::string out;
   for (const auto& r : rows) {
+    // space@id: the generation of the space (a deleted space's key can be
+    // created again; the id tells the two apart).
     out += format_time(r.at_ms) + "  #" + std::to_string(r.id) + "  " +
-           (r.space.empty() ? "-" : r.space) + "  " + r.who + "  " + r.action + "  " + r.subject +
-           "  " + r.verdict + "  " + r.detail_json + "\n";
+           (r.space.empty() ? "-" : r.space) + (r.space_id.empty() ? "" : "@" + r.space_id) + "  " +
+           r.who + "  " + r.action + "  " + r.subject + "  " + r.verdict + "  " + r.detail_json +
+           "\n";
   }
   return out;
 }
@@ -98,8 +101,9 @@ std::string format_audit_json(const std::vector<AuditRow>& rows) {
     out += (i ? ",\n " : "\n ");
     out += "{\"id\":" + std::to_string(r.id) + ",\"at\":" + json_quote(format_time(r.at_ms)) +
            ",\"at_ms\":" + std::to_string(r.at_ms) + ",\"who\":" + json_quote(r.who) +
-           ",\"space\":" + json_quote(r.space) + ",\"action\":" + json_quote(r.action) +
-           ",\"subject\":" + json_quote(r.subject) + ",\"verdict\":" + json_quote(r.verdict) +
+           ",\"space\":" + json_quote(r.space) + ",\"space_id\":" + json_quote(r.space_id) +
+           ",\"action\":" + json_quote(r.action) + ",\"subject\":" + json_quote(r.subject) +
+           ",\"verdict\":" + json_quote(r.verdict) +
            ",\"detail\":" + (r.detail_json.empty() ? "{}" : r.detail_json) + "}";
   }
   return out + (rows.empty() ? "]\n" : "\n]\n");

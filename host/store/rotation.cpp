@@ -35,7 +35,9 @@ Result<RotationReport> rewrap_all(const Context& ctx, const std::string& who,
     if (crypto::record_key_id(ref.record) == newest) {
       ++rep.already_current;
     } else {
-      auto plain = crypto::open(**ring, binding_of(ref), ref.record);
+      auto opener = ctx.keyring_for(ref.record);
+      auto plain = opener ? crypto::open(**opener, binding_of(ref), ref.record)
+                          : Result<crypto::SecretBytes>(opener.error());
       if (!plain) {
         ++rep.failed;
       } else {

@@ -3,6 +3,7 @@
 #include "egress/url.h"
 #include "store/approvals.h"
 #include "store/audit.h"
+#include "store/crypto/encoding.h"
 #include "store/crypto/secret_box.h"
 #include "store/glsa.h"
 #include "store/json_log.h"
@@ -14,6 +15,16 @@ crypto::Binding token_binding(const std::string& space, const std::string& origi
   return crypto::Binding{"secret", space, kGrafanaTokenRecord, origin};
 }
 
+// 128 random bits as 32 hex chars: never reused, so a space created again
+// with a deleted space's key is a different space to tokens and audit.
+Result<std::string> new_space_id() {
+  uint8_t bytes[16];
+  if (!crypto::random_bytes(bytes)) {
+    return make_error(Errc::crypto, "the system random generator failed; try again");
+  }
+  return crypto::hex_encode(bytes);
+}
+
 }  // namespace
 
 Result<SpaceRow> Spaces::create(const std::string& who, const std::string& key,
@@ -23,6 +34,11 @@ Result<SpaceRow> Spaces::create(const std::string& who, const std::string& key,
   row.display_name = display_name.empty() ? key : display_name;
   row.created_at_ms = ctx_.now();
   row.created_by = who;
+  auto id = new_space_id();
+  if (!id) return id.error();
+  row.id = *id;
+  // The audit row looks the id up inside the transaction: the new space's
+  // when it was created, the existing one's when the key is taken.
   auto st = run_audited(ctx_, AuditEvent{who, key, "space.create", key, "", {}}, [&]() -> Status {
     if (auto c = check_space_key(key); !c) return c;
     if (display_name.size() > 200) {
@@ -31,7 +47,7 @@ Result<SpaceRow> Spaces::create(const std::string& who, const std::string& key,
     return ctx_.db.insert_space(row);
   });
   if (!st) return st.error();
-  if (ctx_.log) ctx_.log->info("space.created", {{"space", key}, {"by", who}});
+  if (ctx_.log) ctx_.log->info("space.created", {{"space", key}, {"id", row.id}, {"by", who}});
   return row;
 }
 
@@ -54,11 +70,80 @@ Result<SpaceView> Spaces::show(const std::string& key) {
   return v;
 }
 
-Status Spaces::remove(const std::string& who, const std::string& key) {
-  auto st = run_audited(ctx_, AuditEvent{who, key, "space.delete", key, "", {}},
-                        [&]() -> Status { return ctx_.db.delete_space(key); });
-  if (st && ctx_.log) ctx_.log->info("space.deleted", {{"space", key}, {"by", who}});
-  return st;
+Result<RemovedSpace> Spaces::remove(const std::string& who, const std::string& key,
+                                    const RemoveOptions& options) {
+  RemovedSpace out;
+  // The audit row is written after the delete, so it cannot look the id up:
+  // read the space and its tokens first, and check inside the transaction
+  // that nothing changed in between.
+  auto before = ctx_.db.get_space(key);
+  if (before) {
+    out.id = before->id;
+    auto tokens = ctx_.db.list_admin_tokens();
+    if (!tokens) return tokens.error();
+    for (const auto& t : *tokens) {
+      if (t.space_id == out.id && t.revoked_at_ms == 0) out.tokens.push_back(t.id);
+    }
+  }
+  std::string token_list;
+  for (const auto& t : out.tokens) token_list += (token_list.empty() ? "" : " ") + t;
+  AuditEvent ev{who, key, "space.delete", key, "", {}};
+  ev.space_id = out.id;
+  ev.detail = {{"tokens_revoked", token_list, false},
+               {"pages",
+                !options.files  ? "none"
+                : options.purge ? "purge"
+                                : "trash",
+                false}};
+  const int64_t at = ctx_.now();
+  auto st = run_audited(ctx_, ev, [&]() -> Status {
+    auto sp = ctx_.db.get_space(key);
+    if (!sp) return sp.error();
+    if (sp->id != out.id) {
+      return make_error(Errc::conflict,
+                        "space '" + key + "' changed during the deletion; run it again");
+    }
+    auto revoked = ctx_.db.revoke_admin_tokens_of_space(out.id, at);
+    if (!revoked) return revoked.error();
+    if (*revoked != static_cast<int64_t>(out.tokens.size())) {
+      return make_error(Errc::conflict, "admin tokens of space '" + key +
+                                            "' changed during the deletion; run it again");
+    }
+    if (auto del = ctx_.db.delete_space(key); !del) return del;
+    // Last, so that a failure before it leaves the pages in place.
+    if (options.files) {
+      auto moved = move_pages_to_trash(*options.files, key, out.id, at);
+      if (!moved) return moved.error();
+      out.trashed = *moved;
+    }
+    return ok_status();
+  });
+  if (!st) {
+    // The audit row or the commit failed after the pages moved: the space
+    // still exists, so its pages go back.
+    if (options.files && !out.trashed.empty()) {
+      (void)move_pages_back(*options.files, key, out.trashed);
+    }
+    return st.error();
+  }
+  if (options.purge && !out.trashed.empty()) {
+    if (auto p = purge_trashed(out.trashed); !p) {
+      out.warning = p.error().message;
+    } else {
+      out.trashed.clear();
+      out.purged = true;
+    }
+  }
+  if (ctx_.log) {
+    ctx_.log->info("space.deleted", {{"space", key},
+                                     {"id", out.id},
+                                     {"by", who},
+                                     {"tokens_revoked", std::to_string(out.tokens.size())},
+                                     {"pages", out.purged            ? "purged"
+                                               : out.trashed.empty() ? "none"
+                                                                     : out.trashed.string()}});
+  }
+  return out;
 }
 
 Result<SpaceRow> Spaces::connect(const std::string& who, const std::string& key,
@@ -254,8 +339,6 @@ Result<TokenStatus> Spaces::token_status(const std::string& key) {
 }
 
 Result<crypto::SecretString> Spaces::token_for(const std::string& key, const std::string& origin) {
-  auto ring = ctx_.keyring();
-  if (!ring) return ring.error();
   auto sp = ctx_.db.get_space(key);
   if (!sp) return sp.error();
   if (sp->grafana_origin.empty() || sp->grafana_origin != origin) {
@@ -263,6 +346,8 @@ Result<crypto::SecretString> Spaces::token_for(const std::string& key, const std
   }
   auto row = ctx_.db.get_secret(key, kGrafanaTokenRecord);
   if (!row) return row.error();
+  auto ring = ctx_.keyring_for(row->record);
+  if (!ring) return ring.error();
   // The AAD uses the space's current origin: a record bound to another
   // origin fails here even if a row was tampered with.
   auto plain = crypto::open(**ring, token_binding(key, sp->grafana_origin), row->record);

@@ -13,7 +13,9 @@
 // origin, decrypts it.
 #pragma once
 
+#include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +23,7 @@
 #include "store/backend.h"
 #include "store/context.h"
 #include "store/crypto/secure_bytes.h"
+#include "store/space_files.h"
 
 namespace vitrine::store {
 
@@ -61,6 +64,20 @@ struct ConnectionTestResult {
 using ConnectionTester =
     std::function<ConnectionTestResult(const std::string& space, const egress::SpaceOrigins&)>;
 
+// Deleting a space (docs/admin.md "Deleting a space").
+struct RemoveOptions {
+  std::optional<SpaceFiles> files;  // unset: database rows only (no pages directory)
+  bool purge = false;               // remove the pages for good instead of the trash
+};
+
+struct RemovedSpace {
+  std::string id;                   // the id the deleted space had
+  std::vector<std::string> tokens;  // ids of the admin tokens revoked with it
+  std::filesystem::path trashed;    // where its pages are now; empty: none, or purged
+  bool purged = false;
+  std::string warning;  // set when purging failed after the deletion
+};
+
 class Spaces {
  public:
   explicit Spaces(Context ctx) : ctx_(std::move(ctx)) {}
@@ -69,7 +86,12 @@ class Spaces {
                           const std::string& display_name);
   Result<std::vector<SpaceRow>> list();
   Result<SpaceView> show(const std::string& key);
-  Status remove(const std::string& who, const std::string& key);
+  // Deletes the space in one transaction: its secrets, origins, enablement,
+  // cache and assets (cascade) and every admin token bound to its id
+  // (revoked); its pages go to the trash (or away with purge). Audit rows
+  // stay, marked with the id, readable by platform admins.
+  Result<RemovedSpace> remove(const std::string& who, const std::string& key,
+                              const RemoveOptions& options = {});
 
   // Changing the origin removes the token: it was bound to the old origin
   // and must never be sent to the new one. The caller tells the admin.

@@ -5,9 +5,68 @@
 #include <cerrno>
 #include <cstring>
 
+#include "store/instance_marker.h"
+#include "store/key_check.h"
 #include "store/sqlite/sqlite_backend.h"
 
 namespace vitrine::store {
+namespace {
+
+std::string store_check_advice(const std::filesystem::path& dir) {
+  return "stop vitrine, run 'vitrine store check --data-dir " + dir.string() +
+         "' for the full report, and restore a backup ('vitrine restore FILE' into a new "
+         "--data-dir)";
+}
+
+// A marker says the directory was initialised; its database missing or
+// empty then means data loss, not a first start.
+std::optional<Error> refuse_lost_database(const std::filesystem::path& dir,
+                                          const std::filesystem::path& db,
+                                          const std::optional<InstanceMarker>& marker,
+                                          bool allow_init) {
+  if (!marker || allow_init) return std::nullopt;
+  struct stat st {};
+  const bool missing = ::stat(db.c_str(), &st) != 0;
+  if (!missing && st.st_size > 0) return std::nullopt;
+  const std::string when = marker->created.empty() ? "an unknown date" : marker->created;
+  return make_error(Errc::io, "data directory " + dir.string() + " was initialised on " + when +
+                                  " but its database " + kSqliteFileName + " is " +
+                                  (missing ? "missing" : "empty (0 bytes)") +
+                                  "; restore a backup ('vitrine restore FILE' into a new "
+                                  "--data-dir), or pass --init to 'vitrine serve' to start "
+                                  "with an empty database");
+}
+
+Error damaged(const std::filesystem::path& db, const std::filesystem::path& dir,
+              const std::string& report) {
+  // The first few problems are enough to recognise damage; `store check`
+  // prints them all.
+  std::string first;
+  size_t lines = 0;
+  for (size_t pos = 0; pos < report.size() && lines < 3; ++lines) {
+    size_t nl = report.find('\n', pos);
+    first += (first.empty() ? "" : "; ") + report.substr(pos, nl - pos);
+    pos = nl == std::string::npos ? report.size() : nl + 1;
+  }
+  return make_error(
+      Errc::io, "database " + db.string() + " is damaged (quick_check: " + first +
+                    "); vitrine does not start on a damaged database: " + store_check_advice(dir));
+}
+
+// SQLite reports damage found while opening (reading the schema) or while
+// checking as "malformed" or "not a database"; point at the full report.
+Error with_damage_advice(Error e, const std::filesystem::path& dir) {
+  const bool damage = e.message.find("malformed") != std::string::npos ||
+                      e.message.find("not a database") != std::string::npos ||
+                      e.message.find("is damaged") != std::string::npos;
+  if (damage && e.message.find("store check") == std::string::npos) {
+    e.message += "; 'vitrine store check --data-dir " + dir.string() +
+                 "' prints the full report; vitrine does not start on a damaged database";
+  }
+  return e;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   const auto& dir = options.data_dir;
@@ -21,21 +80,40 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   }
   std::unique_ptr<Store> s(new Store());
   if (options.backend == "sqlite") {
-    auto b = open_sqlite_backend(dir / kSqliteFileName);
-    if (!b) return b.error();
+    const auto db = dir / kSqliteFileName;
+    const auto marker = read_instance_marker(dir);
+    if (auto refused = refuse_lost_database(dir, db, marker, options.allow_init)) return *refused;
+    auto b = open_sqlite_backend(db);
+    if (!b) return with_damage_advice(b.error(), dir);
     s->backend_ = std::move(*b);
+    if (options.quick_check) {
+      auto check = s->backend_->quick_check();
+      if (!check) return with_damage_advice(check.error(), dir);
+      if (*check != "ok") return damaged(db, dir, *check);
+    }
+    if (!marker) {
+      // First initialisation, or a directory from before markers existed.
+      if (auto m = write_instance_marker(dir, options.now()); !m) return m.error();
+    }
   } else {
     return make_error(Errc::invalid, "storage backend '" + options.backend +
                                          "' is not available in this build; use sqlite");
   }
   s->audit_ = std::make_unique<AuditLog>(*s->backend_, options.now);
   if (options.log) s->log_ = std::make_unique<JsonLog>(*options.log);
-  s->keyring_ = std::move(options.keyring);
-  s->ctx_ = std::make_unique<Context>(Context{*s->backend_, *s->audit_,
-                                              s->keyring_ ? &*s->keyring_ : nullptr, options.now,
-                                              s->log_.get(), &s->changes_});
+  s->keyring_ = std::make_unique<crypto::LiveKeyring>(std::move(options.keyring), options.key_file);
+  s->ctx_ = std::make_unique<Context>(Context{*s->backend_, *s->audit_, s->keyring_.get(),
+                                              options.now, s->log_.get(), &s->changes_});
   s->cache_limits_ = options.cache_limits;
   s->asset_limits_ = options.asset_limits;
+  s->data_dir_ = dir;
+  // Fail closed: a keyring that is not the data's never starts serving.
+  if (auto ring = s->keyring(); ring && !ring->empty()) {
+    const std::string source =
+        options.key_file ? options.key_file->string() : std::string(crypto::kMasterKeyEnv);
+    auto proof = prove_keyring(*s->ctx_, *ring, source);
+    if (!proof) return proof.error();
+  }
   return s;
 }
 

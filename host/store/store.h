@@ -17,6 +17,7 @@
 #include "store/context.h"
 #include "store/crypto/keyring.h"
 #include "store/json_log.h"
+#include "store/plugin_store.h"
 #include "store/spaces.h"
 
 namespace vitrine::store {
@@ -25,37 +26,59 @@ struct StoreOptions {
   std::filesystem::path data_dir = "vitrine-data";
   std::string backend = "sqlite";          // the only one today; "postgresql" follows
   std::optional<crypto::Keyring> keyring;  // absent: encrypting operations refuse
-  std::ostream* log = nullptr;             // JSON-lines log destination
+  // The file `keyring` was read from; a running host re-reads it when a
+  // record names a key it does not hold or the keyring generation moves.
+  // Empty: the keyring came from VITRINE_MASTER_KEY and is fixed.
+  std::optional<std::filesystem::path> key_file;
+  std::ostream* log = nullptr;  // JSON-lines log destination
   Clock now = system_now_ms;
   CacheLimits cache_limits;
   AssetLimits asset_limits;
+  // A data directory that was initialised (it has an INSTANCE marker) but
+  // whose database is missing or empty is refused unless this is set
+  // (`vitrine serve --init`): losing the database must never look like a
+  // fresh start. A new directory without a marker is initialised regardless.
+  bool allow_init = false;
+  // PRAGMA quick_check at open; a damaged database is refused.
+  bool quick_check = true;
 };
 
 class Store {
  public:
-  // Creates the data directory (mode 0700) when missing and opens the backend.
+  // Creates the data directory (mode 0700) when missing and opens the
+  // backend; fails closed on a lost or damaged database (see StoreOptions).
   static Result<std::unique_ptr<Store>> open(StoreOptions options);
 
   Backend& backend() { return *backend_; }
   AuditLog& audit() { return *audit_; }
   const Context& context() const { return *ctx_; }
-  const crypto::Keyring* keyring() const { return keyring_ ? &*keyring_ : nullptr; }
+  // The keyring in use now (null when none was given). [thread-safe]
+  std::shared_ptr<const crypto::Keyring> keyring() const { return keyring_->current(); }
+  crypto::LiveKeyring& live_keyring() { return *keyring_; }
 
   Spaces spaces() { return Spaces(*ctx_); }
   Approvals approvals() { return Approvals(*ctx_); }
   Cache cache() { return Cache(*ctx_, cache_limits_); }
   Assets assets() { return Assets(*ctx_, asset_limits_); }
   AdminTokens admin_tokens() { return AdminTokens(*ctx_); }
+  PluginStore plugin_store() { return PluginStore(*ctx_, data_dir_); }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
 
-  // How many audited writes this process has made (see Context::changes).
+  // Moves whenever desired state may have changed: every audited write of
+  // this process, and every change another process made that the
+  // reconciler saw in the change feed (see Context::changes).
   uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
+  // Called by the reconciler when the change feed moved: every snapshot of
+  // store state in this process is dropped. [thread-safe]
+  void note_external_change() { changes_.fetch_add(1, std::memory_order_release); }
 
  private:
   Store() = default;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<JsonLog> log_;
-  std::optional<crypto::Keyring> keyring_;
+  std::unique_ptr<crypto::LiveKeyring> keyring_;
+  std::filesystem::path data_dir_;
   std::unique_ptr<Context> ctx_;
   std::atomic<uint64_t> changes_{0};
   CacheLimits cache_limits_;

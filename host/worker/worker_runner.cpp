@@ -537,7 +537,12 @@ WorkerRunner::~WorkerRunner() {
   impl_->pools.clear();  // each Worker kills and reaps its process
 }
 
-bool WorkerRunner::add(const manifest::Manifest& m, plugins::Refusal& refusal) {
+bool WorkerRunner::add(const std::string& key, const manifest::Manifest& m,
+                       plugins::Refusal& refusal) {
+  {
+    std::lock_guard lock(impl_->mu);
+    if (impl_->plugins.count(key) != 0) return true;
+  }
   std::string rule, message;
   // The probe worker loads and negotiates exactly as the in-process loader
   // would, so refusals surface here; it then serves the space-less key.
@@ -548,10 +553,10 @@ bool WorkerRunner::add(const manifest::Manifest& m, plugins::Refusal& refusal) {
   }
   log::info("worker.started", {{"plugin", m.id}, {"sandbox", w->sandbox}});
   std::lock_guard lock(impl_->mu);
-  auto& info = impl_->plugins[m.id];
+  auto& info = impl_->plugins[key];
   info.host_view = plugins::LoadedPlugin{m, m.path.parent_path() / m.library, nullptr, nullptr};
   info.sandbox = w->sandbox;
-  auto& pool = impl_->pools[{m.id, ""}];
+  auto& pool = impl_->pools[{key, ""}];
   if (impl_->live < impl_->config.max_workers) {
     pool.idle.push_back(std::move(w));
     ++pool.live;
@@ -588,8 +593,8 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
       if (pool.live < d.config.max_workers_per_key) {
         if (Clock::now() < pool.retry_after) {
           return error_output(VITRINE_E_UNAVAILABLE, "worker-restarting",
-                              "plugin '" + plugin_id + "' crashed recently (" + pool.last_crash +
-                                  "); its worker restarts in " +
+                              "plugin '" + plugin->host_view.manifest.id + "' crashed recently (" +
+                                  pool.last_crash + "); its worker restarts in " +
                                   std::to_string(ms_until(pool.retry_after)) +
                                   " ms. Reload the page in a moment");
         }
@@ -602,7 +607,7 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
       }
       if (d.cv.wait_until(lock, wait_until) == std::cv_status::timeout) {
         return error_output(VITRINE_E_UNAVAILABLE, "worker-capacity",
-                            "all workers for plugin '" + plugin_id +
+                            "all workers for plugin '" + plugin->host_view.manifest.id +
                                 "' are busy; the macro was not rendered. Reload the page");
       }
     }

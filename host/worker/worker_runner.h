@@ -46,7 +46,9 @@ class WorkerRunner : public plugins::PluginRunner {
   WorkerRunner(const WorkerRunner&) = delete;
   WorkerRunner& operator=(const WorkerRunner&) = delete;
 
-  bool add(const manifest::Manifest& manifest, plugins::Refusal& refusal) override;
+  using plugins::PluginRunner::add;
+  bool add(const std::string& key, const manifest::Manifest& manifest,
+           plugins::Refusal& refusal) override;
   plugins::RenderOutput render(const std::string& plugin_id,
                                const plugins::RenderInput& input) override;
   const char* mode() const override { return "worker"; }

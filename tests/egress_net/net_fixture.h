@@ -41,10 +41,10 @@ inline const std::vector<manifest::Scope>& net_catalog() {
 
 class FixedTokens final : public client::TokenProvider {
  public:
-  std::optional<std::string> token_for(std::string_view space_key) override {
+  client::TokenAnswer token_for(std::string_view space_key) override {
     ++asked;
-    if (space_key == kSpace) return value;
-    return std::nullopt;
+    if (space_key == kSpace) return {value, {}};
+    return {};
   }
   std::string value = kToken;
   int asked = 0;

@@ -73,7 +73,7 @@ TEST_F(P4_Cli, CanaryTokenNeverAppearsInAnyOutputAndEveryActionIsAudited) {
   ASSERT_EQ(vit({"keys", "init"}).status, 0);
   EXPECT_EQ(vit({"keys", "init"}).status, 1);  // refuses to overwrite
   CliRun approve =
-      vit({"plugins", "approve", "alert_list", "--plugins-dir", MANIFESTS_DIR, "--show-diff"});
+      vit({"plugins", "approve", "alert_list", "--plugins-dir", PLUGINS_DIR, "--show-diff"});
   ASSERT_EQ(approve.status, 0) << approve.err;
   EXPECT_NE(approve.out.find("+ egress https://*.grafana.net"), std::string::npos) << approve.out;
   ASSERT_EQ(vit({"spaces", "create", "team-a"}).status, 0);

@@ -218,7 +218,21 @@ FetchResult Fetcher::get_impl(const FetchRequest& request) {
     // The token only for the space's Grafana origin (decide() computed it
     // for this hop's URL, so it never follows a redirect elsewhere: P4).
     std::optional<std::string> token;
-    if (p.target->attach_token()) token = tokens_.token_for(request.space_key);
+    if (p.target->attach_token()) {
+      TokenAnswer answer = tokens_.token_for(request.space_key);
+      if (!answer.unusable.empty()) {
+        rec.verdict = "error";
+        rec.rule = "egress-token-unusable";
+        rec.ms = elapsed_ms();
+        audit_.record(rec);
+        out.outcome = Outcome::internal;
+        out.rule = "egress-token-unusable";
+        out.reason = hop_prefix + answer.unusable;
+        out.redirects = hop;
+        return out;
+      }
+      token = std::move(answer.token);
+    }
 
     ExchangeOptions opt;
     opt.connect_port = override_entry != nullptr ? override_entry->port : 0;

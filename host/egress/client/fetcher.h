@@ -48,12 +48,22 @@ struct FetchConfig {
 
 // Where the space's Grafana token comes from (storage comes later). The
 // fetcher asks only when the hop's origin is the space's Grafana origin.
+struct TokenAnswer {
+  // The token; nullopt when none is configured (the request then goes
+  // without Authorization).
+  std::optional<std::string> token;
+  // Non-empty when a token is configured but this host cannot use it (it
+  // does not decrypt with the host's keyring): the fetch then fails with
+  // rule egress-token-unusable and this reason instead of going without the
+  // token, so nobody is told Grafana refused a token it never saw.
+  std::string unusable;
+};
+
 class TokenProvider {
  public:
   virtual ~TokenProvider() = default;
-  // The token for `space_key`, or nullopt when none is configured (the
-  // request then goes without Authorization). [thread-safe]
-  virtual std::optional<std::string> token_for(std::string_view space_key) = 0;
+  // [thread-safe]
+  virtual TokenAnswer token_for(std::string_view space_key) = 0;
 };
 
 // The test override as a Resolver decorator. For a host named by an

@@ -84,6 +84,20 @@ Status Keyring::add(Key key) {
   return ok_status();
 }
 
+Status Keyring::remove(std::string_view id) {
+  if (find(id) == nullptr) {
+    return make_error(Errc::not_found, "the keyring holds no key '" + std::string(id) +
+                                           "'; 'vitrine keys list' shows its ids");
+  }
+  if (newest().id == id) {
+    return make_error(Errc::invalid, "key '" + std::string(id) +
+                                         "' is the newest key, which seals new records; run "
+                                         "'vitrine keys rotate' first [keyring-retire-newest]");
+  }
+  std::erase_if(keys_, [&](const Key& k) { return k.id == id; });
+  return ok_status();
+}
+
 Status Keyring::add_generated() {
   std::size_t n = keys_.size() + 1;
   std::string id = "k" + std::to_string(n);

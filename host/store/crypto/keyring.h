@@ -52,6 +52,8 @@ class Keyring {
 
   // Adds a key as the newest. Refuses a duplicate id or a wrong length.
   Status add(Key key);
+  // Removes a key that is not the newest (the newest seals new records).
+  Status remove(std::string_view id);
   // Generates a fresh random key with the next free id ("k<N+1>").
   Status add_generated();
 

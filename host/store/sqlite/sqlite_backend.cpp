@@ -2,16 +2,38 @@
 // a per-space table carries `space = ?` (P6). The session is not
 // thread-safe, so one recursive mutex serializes all calls; a transaction()
 // holds it for its whole duration, and nested calls join the transaction.
+// That mutex also serializes every write of a process (the server's request
+// threads included), so only other processes ever compete for SQLite's write
+// lock.
+//
+// Locking: transaction() starts with BEGIN IMMEDIATE, never a deferred
+// BEGIN. A deferred transaction that read first and then wants to write gets
+// SQLITE_BUSY at once, without the busy handler, to avoid a deadlock;
+// taking the write lock up front makes every writer wait in the busy handler
+// instead. Single-statement writes outside a transaction take the write lock
+// from no transaction at all, so the busy handler applies to them too.
 #include "store/sqlite/sqlite_backend.h"
 
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/SQLite/SQLiteException.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
+#include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
+#include <thread>
+
+#include "store/data_dir_lock.h"
 
 namespace vitrine::store {
 namespace {
@@ -67,20 +89,167 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN "
           "SELECT RAISE(ABORT, 'audit rows are append-only'); END",
       },
+      {
+          // 2: desired-state change feed and keyring proofs.
+          // change_feed has exactly one row: `seq` is bumped by every
+          // desired-state write (in its transaction), `keyring_generation` by
+          // every keyring change; running hosts poll it to reconcile.
+          "CREATE TABLE change_feed (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT "
+          "NULL, keyring_generation INTEGER NOT NULL, changed_at INTEGER NOT NULL)",
+          "INSERT INTO change_feed (id, seq, keyring_generation, changed_at) VALUES (1, 0, 0, 0)",
+          // One sealed known value per key id: proves at start that the keyring
+          // holds the very keys the data was written with.
+          "CREATE TABLE key_checks (key_id TEXT PRIMARY KEY, record TEXT NOT NULL, created_at "
+          "INTEGER NOT NULL)",
+      },
+      {
+          // 3: immutable space ids. A key can be deleted and created again;
+          // the id tells the generations apart. SQLite cannot change a
+          // primary key, so the id is a new column with a unique index.
+          "ALTER TABLE spaces ADD COLUMN id TEXT NOT NULL DEFAULT ''",
+          "UPDATE spaces SET id = lower(hex(randomblob(16)))",
+          "CREATE UNIQUE INDEX spaces_id ON spaces(id)",
+          // Audit rows name the generation too. Existing rows written while
+          // the current generation existed (at >= its created_at) get its id;
+          // older ones stay unbound (visible to platform admins only). This
+          // one derivation lifts the append-only trigger inside this
+          // migration's transaction and restores it unchanged.
+          "ALTER TABLE audit ADD COLUMN space_id TEXT NOT NULL DEFAULT ''",
+          "DROP TRIGGER audit_no_update",
+          "UPDATE audit SET space_id = COALESCE((SELECT s.id FROM spaces s WHERE s.key = "
+          "audit.space AND audit.at >= s.created_at), '') WHERE space <> ''",
+          "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN "
+          "SELECT RAISE(ABORT, 'audit rows are append-only'); END",
+          // Space tokens bind to the generation they were created for. A token
+          // created before its space's current generation was made for a
+          // deleted predecessor: it stays unbound, and is revoked (audited,
+          // unbound too: it is about the predecessor).
+          "ALTER TABLE admin_tokens ADD COLUMN space_id TEXT NOT NULL DEFAULT ''",
+          "UPDATE admin_tokens SET space_id = COALESCE((SELECT s.id FROM spaces s WHERE s.key = "
+          "substr(admin_tokens.role, instr(admin_tokens.role, ':') + 1) AND "
+          "admin_tokens.created_at >= s.created_at), '') WHERE role <> 'platform-admin'",
+          "INSERT INTO audit (at, who, space, action, subject, verdict, detail) SELECT "
+          "CAST(strftime('%s','now') AS INTEGER) * 1000, 'migration:3', substr(role, instr(role, "
+          "':') + 1), 'admin-token.revoke', id, 'ok', '{\"reason\":\"its space was deleted "
+          "(token older than the space with that key)\"}' FROM admin_tokens WHERE role <> "
+          "'platform-admin' AND space_id = '' AND revoked_at = 0",
+          "UPDATE admin_tokens SET revoked_at = CAST(strftime('%s','now') AS INTEGER) * 1000 "
+          "WHERE role <> 'platform-admin' AND space_id = '' AND revoked_at = 0",
+          "CREATE INDEX audit_space_id_at ON audit(space_id, at)",
+      },
+      {
+          // 4: the plugin store. Artifacts are content-addressed (manifest
+          // and library digests); approvals pin them; pins choose a version
+          // (rollback); publisher keys verify signed bundles.
+          "CREATE TABLE plugin_artifacts (plugin_id TEXT NOT NULL, version TEXT NOT NULL, "
+          "manifest_sha256 TEXT NOT NULL, library_sha256 TEXT NOT NULL, manifest_path TEXT NOT "
+          "NULL, signer TEXT NOT NULL, source TEXT NOT NULL, installed_at INTEGER NOT NULL, "
+          "installed_by TEXT NOT NULL, PRIMARY KEY (plugin_id, manifest_sha256, library_sha256))",
+          "ALTER TABLE plugin_approvals ADD COLUMN manifest_sha256 TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE plugin_approvals ADD COLUMN library_sha256 TEXT NOT NULL DEFAULT ''",
+          "CREATE TABLE plugin_pins (plugin_id TEXT PRIMARY KEY, version TEXT NOT NULL, "
+          "pinned_at INTEGER NOT NULL, pinned_by TEXT NOT NULL)",
+          "CREATE TABLE trusted_publishers (name TEXT PRIMARY KEY, public_key TEXT NOT NULL "
+          "UNIQUE, added_at INTEGER NOT NULL, added_by TEXT NOT NULL)",
+      },
   };
   return m;
 }
 
-Error db_error(const std::string& what, const std::string& detail) {
-  return make_error(Errc::io, "database error while " + what + ": " + detail +
-                                  " (check disk space and permissions of the data directory)");
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kBusyPrefix = "the database is busy";
+std::atomic<int64_t> g_busy_timeout_ms{kDefaultBusyTimeout.count()};
+
+// The WAL is checkpointed into the database and truncated to zero bytes
+// when it holds this many pages (1 MiB at 4 KiB pages) after a commit, and
+// at the first commit 30 s after the last checkpoint: a burst of writes
+// never leaves a large WAL behind, so recovering the database never needs
+// more free space than the data itself.
+constexpr int kCheckpointPages = 256;
+constexpr auto kCheckpointInterval = std::chrono::seconds(30);
+constexpr auto kCheckpointRetry = std::chrono::seconds(1);
+
+// What a database failure means to the operator; each cause gets its own
+// message and remedy (docs/security/storage.md, "Locking and disk full").
+enum class Cause { full, busy, no_write, damaged, other };
+
+Cause cause_of_code(int rc, int sys_errno) {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return Cause::full;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Cause::busy;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return Cause::no_write;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Cause::damaged;
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+      if (sys_errno == ENOSPC || sys_errno == EDQUOT) return Cause::full;
+      if (sys_errno == EACCES || sys_errno == EPERM || sys_errno == EROFS) return Cause::no_write;
+      return Cause::other;
+    default:
+      return Cause::other;
+  }
+}
+
+// For failures known only by their text (SQLite's messages are stable).
+Cause cause_of_text(const std::string& detail) {
+  auto has = [&](const char* s) { return detail.find(s) != std::string::npos; };
+  if (has("database or disk is full")) return Cause::full;
+  if (has("database is locked") || has("database table is locked")) return Cause::busy;
+  if (has("readonly database") || has("access permission denied")) return Cause::no_write;
+  if (has("malformed") || has("not a database")) return Cause::damaged;
+  return Cause::other;
+}
+
+template <class T>
+bool is_a(const Poco::Exception& e) {
+  return dynamic_cast<const T*>(&e) != nullptr;
+}
+
+// Poco turns SQLite's result codes into exception types.
+Cause cause_of(const Poco::Exception& e, int sys_errno) {
+  namespace sq = Poco::Data::SQLite;
+  if (is_a<sq::DatabaseFullException>(e)) return Cause::full;
+  if (is_a<sq::DBLockedException>(e) || is_a<sq::TableLockedException>(e)) return Cause::busy;
+  if (is_a<sq::ReadOnlyException>(e) || is_a<sq::DBAccessDeniedException>(e) ||
+      is_a<sq::AuthorizationDeniedException>(e)) {
+    return Cause::no_write;
+  }
+  if (is_a<sq::CorruptImageException>(e)) return Cause::damaged;
+  if (is_a<sq::IOErrorException>(e) || is_a<sq::CantOpenDBFileException>(e)) {
+    const Cause c = cause_of_code(SQLITE_IOERR, sys_errno);
+    if (c != Cause::other) return c;
+  }
+  return cause_of_text(e.displayText());
+}
+
+std::string seconds_text(Clock::duration d) {
+  const double s = std::chrono::duration<double>(d).count();
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), s < 10 ? "%.1f s" : "%.0f s", s);
+  return buf;
 }
 
 class SqliteBackend final : public Backend {
  public:
-  explicit SqliteBackend(const std::string& path) : session_("SQLite", path) {}
+  explicit SqliteBackend(const std::filesystem::path& path)
+      : session_("SQLite", path.string()),
+        db_(Poco::Data::SQLite::Utility::dbHandle(session_)),
+        db_path_(path),
+        data_dir_(path.parent_path()),
+        busy_timeout_(std::chrono::milliseconds(g_busy_timeout_ms.load())) {}
 
   Status init() {
+    // Before anything else: even switching to WAL may wait for another
+    // process. This handler replaces SQLite's busy_timeout (see on_busy).
+    sqlite3_busy_handler(db_, &SqliteBackend::on_busy, this);
     return run("opening the database", [&]() -> Status {
       std::string mode;
       session_ << "PRAGMA journal_mode=WAL", into(mode), now;
@@ -88,35 +257,49 @@ class SqliteBackend final : public Backend {
         return make_error(Errc::io, "the database refused WAL mode (got '" + mode +
                                         "'); put the data directory on a local file system");
       }
-      int timeout = 0;
-      session_ << "PRAGMA busy_timeout=5000", into(timeout), now;
       session_ << "PRAGMA foreign_keys=ON", now;
       session_ << "PRAGMA synchronous=FULL", now;
       session_ << "PRAGMA secure_delete=ON", now;
+      // Our hook replaces SQLite's automatic checkpoint (maybe_checkpoint).
+      sqlite3_wal_hook(db_, &SqliteBackend::on_wal_commit, this);
       session_ << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                   "applied_at INTEGER NOT NULL)",
           now;
-      int current = 0;
-      session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current), now;
       const auto& all = migrations();
-      if (current > static_cast<int>(all.size())) {
-        return make_error(Errc::io, "the database has schema version " + std::to_string(current) +
-                                        ", newer than this vitrine (" + std::to_string(all.size()) +
-                                        "); upgrade vitrine");
-      }
-      for (std::size_t v = static_cast<std::size_t>(current); v < all.size(); ++v) {
-        session_.begin();
+      // One migration per write transaction, the version read inside it:
+      // processes opening a new data directory together apply each
+      // migration exactly once.
+      for (;;) {
+        // Up to date (every open but the first): no write lock needed.
+        int seen = 0;
+        session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(seen), now;
+        if (seen == static_cast<int>(all.size())) break;
+        const auto start = Clock::now();
+        if (auto st = begin_immediate("applying a schema migration", start); !st) return st;
         try {
-          for (const auto& sql : all[v]) session_ << sql, now;
-          int version = static_cast<int>(v + 1);
+          int current = 0;
+          session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current), now;
+          if (current > static_cast<int>(all.size())) {
+            rollback_open();
+            return make_error(Errc::io, "the database has schema version " +
+                                            std::to_string(current) +
+                                            ", newer than this vitrine (" +
+                                            std::to_string(all.size()) + "); upgrade vitrine");
+          }
+          if (current == static_cast<int>(all.size())) {
+            rollback_open();
+            break;
+          }
+          for (const auto& sql : all[static_cast<std::size_t>(current)]) session_ << sql, now;
+          int version = current + 1;
           session_ << "INSERT INTO schema_migrations (version, applied_at) VALUES (?, "
                       "CAST(strftime('%s','now') AS INTEGER) * 1000)",
               bind(version), now;
-          session_.commit();
         } catch (...) {
-          session_.rollback();
+          rollback_open();
           throw;
         }
+        if (auto st = commit("applying a schema migration", start); !st) return st;
       }
       version_ = static_cast<int>(all.size());
       return ok_status();
@@ -126,28 +309,26 @@ class SqliteBackend final : public Backend {
   Status transaction(const std::function<Status()>& fn) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (depth_ > 0) return fn();
-    try {
-      session_.begin();
-    } catch (const Poco::Exception& e) {
-      return db_error("starting a transaction", e.displayText());
-    }
+    const auto start = Clock::now();
+    if (auto st = begin_immediate("starting a transaction", start); !st) return st;
     ++depth_;
     Status st = ok_status();
     try {
       st = fn();
+    } catch (const Poco::Exception& e) {
+      st = db_error("running a transaction", e, start);
     } catch (const std::exception& e) {
-      st = db_error("running a transaction", e.what());
+      st = db_error("running a transaction", std::string(e.what()));
     }
     --depth_;
-    try {
-      if (st.ok()) {
-        session_.commit();
-      } else {
-        session_.rollback();
-      }
-    } catch (const Poco::Exception& e) {
-      return db_error("committing a transaction", e.displayText());
+    if (!st) {
+      // Nothing of a failed transaction stays: a disk-full error in the
+      // middle of it leaves the database as it was before.
+      rollback_open();
+      return st;
     }
+    if (auto c = commit("committing a transaction", start); !c) return c;
+    maybe_checkpoint();
     return st;
   }
 
@@ -155,9 +336,10 @@ class SqliteBackend final : public Backend {
   Status insert_space(const SpaceRow& r) override {
     return run("creating a space", [&]() -> Status {
       try {
-        session_ << "INSERT INTO spaces (key, display_name, created_at, created_by) VALUES (?, "
-                    "?, ?, ?)",
-            bind(r.key), bind(r.display_name), bind(r.created_at_ms), bind(r.created_by), now;
+        session_ << "INSERT INTO spaces (key, display_name, created_at, created_by, id) VALUES "
+                    "(?, ?, ?, ?, ?)",
+            bind(r.key), bind(r.display_name), bind(r.created_at_ms), bind(r.created_by),
+            bind(r.id), now;
       } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
         return make_error(Errc::conflict, "space '" + r.key + "' already exists");
       }
@@ -168,20 +350,20 @@ class SqliteBackend final : public Backend {
   Result<std::vector<SpaceRow>> select_spaces(const std::string* key) {
     std::vector<SpaceRow> out;
     auto st = run("reading spaces", [&]() -> Status {
-      std::vector<std::string> keys, names, by, origins, cby;
+      std::vector<std::string> keys, names, by, origins, cby, ids;
       std::vector<int64_t> at, cat;
       std::vector<int> priv;
       std::string sql =
           "SELECT key, display_name, created_at, created_by, grafana_origin, "
-          "grafana_allow_private, connected_at, connected_by FROM spaces";
+          "grafana_allow_private, connected_at, connected_by, id FROM spaces";
       Statement stmt(session_);
       stmt << sql + (key ? " WHERE key = ?" : " ORDER BY key"), into(keys), into(names), into(at),
-          into(by), into(origins), into(priv), into(cat), into(cby);
+          into(by), into(origins), into(priv), into(cat), into(cby), into(ids);
       if (key) stmt, bind(*key);
       stmt.execute();
       for (std::size_t i = 0; i < keys.size(); ++i) {
-        out.push_back(
-            SpaceRow{keys[i], names[i], at[i], by[i], origins[i], priv[i] != 0, cat[i], cby[i]});
+        out.push_back(SpaceRow{keys[i], names[i], at[i], by[i], origins[i], priv[i] != 0, cat[i],
+                               cby[i], ids[i]});
       }
       return ok_status();
     });
@@ -205,6 +387,21 @@ class SqliteBackend final : public Backend {
       if (stmt.execute() == 0) return not_found("space '" + key + "'");
       return ok_status();
     });
+  }
+
+  Result<int64_t> revoke_admin_tokens_of_space(const std::string& space_id,
+                                               int64_t at_ms) override {
+    int64_t n = 0;
+    auto st = run("revoking the admin tokens of a space", [&]() -> Status {
+      if (space_id.empty()) return make_error(Errc::invalid, "empty space id");
+      Statement stmt(session_);
+      stmt << "UPDATE admin_tokens SET revoked_at = ? WHERE space_id = ? AND revoked_at = 0",
+          bind(at_ms), bind(space_id);
+      n = static_cast<int64_t>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
   }
 
   Status set_space_origin(const std::string& key, const std::string& origin, bool allow_private,
@@ -303,9 +500,11 @@ class SqliteBackend final : public Backend {
     int64_t id = 0;
     auto st = run("recording a plugin approval", [&]() -> Status {
       session_ << "INSERT INTO plugin_approvals (plugin_id, version, permissions_json, "
-                  "permissions_hash, approved_at, approved_by) VALUES (?, ?, ?, ?, ?, ?)",
+                  "permissions_hash, approved_at, approved_by, manifest_sha256, library_sha256) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           bind(r.plugin_id), bind(r.version), bind(r.permissions_json), bind(r.permissions_hash),
-          bind(r.approved_at_ms), bind(r.approved_by), now;
+          bind(r.approved_at_ms), bind(r.approved_by), bind(r.manifest_sha256),
+          bind(r.library_sha256), now;
       session_ << "SELECT last_insert_rowid()", into(id), now;
       return ok_status();
     });
@@ -318,17 +517,20 @@ class SqliteBackend final : public Backend {
     std::vector<ApprovalRow> out;
     auto st = run("reading plugin approvals", [&]() -> Status {
       std::vector<int64_t> ids, at;
-      std::vector<std::string> plugins, versions, json, hash, by;
+      std::vector<std::string> plugins, versions, json, hash, by, msha, lsha;
       Statement stmt(session_);
       stmt << std::string(
                   "SELECT id, plugin_id, version, permissions_json, permissions_hash, "
-                  "approved_at, approved_by FROM plugin_approvals") +
+                  "approved_at, approved_by, manifest_sha256, library_sha256 FROM "
+                  "plugin_approvals") +
                   (plugin_id ? " WHERE plugin_id = ?" : "") + " ORDER BY id",
-          into(ids), into(plugins), into(versions), into(json), into(hash), into(at), into(by);
+          into(ids), into(plugins), into(versions), into(json), into(hash), into(at), into(by),
+          into(msha), into(lsha);
       if (plugin_id) stmt, bind(*plugin_id);
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        out.push_back(ApprovalRow{ids[i], plugins[i], versions[i], json[i], hash[i], at[i], by[i]});
+        out.push_back(ApprovalRow{ids[i], plugins[i], versions[i], json[i], hash[i], at[i], by[i],
+                                  msha[i], lsha[i]});
       }
       return ok_status();
     });
@@ -537,9 +739,10 @@ class SqliteBackend final : public Backend {
   // ---------------------------------------------------------- admin tokens
   Status insert_admin_token(const AdminTokenRow& r) override {
     return run("creating an admin token", [&]() -> Status {
-      session_ << "INSERT INTO admin_tokens (id, hash, role, created_at, created_by, revoked_at) "
-                  "VALUES (?, ?, ?, ?, ?, 0)",
-          bind(r.id), bind(r.hash), bind(r.role), bind(r.created_at_ms), bind(r.created_by), now;
+      session_ << "INSERT INTO admin_tokens (id, hash, role, created_at, created_by, revoked_at, "
+                  "space_id) VALUES (?, ?, ?, ?, ?, 0, ?)",
+          bind(r.id), bind(r.hash), bind(r.role), bind(r.created_at_ms), bind(r.created_by),
+          bind(r.space_id), now;
       return ok_status();
     });
   }
@@ -547,18 +750,19 @@ class SqliteBackend final : public Backend {
   Result<std::vector<AdminTokenRow>> select_tokens(const std::string* hash) {
     std::vector<AdminTokenRow> out;
     auto st = run("reading admin tokens", [&]() -> Status {
-      std::vector<std::string> ids, hashes, roles, by;
+      std::vector<std::string> ids, hashes, roles, by, space_ids;
       std::vector<int64_t> at, revoked;
       Statement stmt(session_);
       stmt << std::string(
-                  "SELECT id, hash, role, created_at, created_by, revoked_at FROM "
+                  "SELECT id, hash, role, created_at, created_by, revoked_at, space_id FROM "
                   "admin_tokens") +
                   (hash ? " WHERE hash = ?" : " ORDER BY created_at, id"),
-          into(ids), into(hashes), into(roles), into(at), into(by), into(revoked);
+          into(ids), into(hashes), into(roles), into(at), into(by), into(revoked), into(space_ids);
       if (hash) stmt, bind(*hash);
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        out.push_back(AdminTokenRow{ids[i], hashes[i], roles[i], at[i], by[i], revoked[i]});
+        out.push_back(
+            AdminTokenRow{ids[i], hashes[i], roles[i], at[i], by[i], revoked[i], space_ids[i]});
       }
       return ok_status();
     });
@@ -589,10 +793,10 @@ class SqliteBackend final : public Backend {
   Result<int64_t> append_audit(const AuditRow& r) override {
     int64_t id = 0;
     auto st = run("writing the audit log", [&]() -> Status {
-      session_ << "INSERT INTO audit (at, who, space, action, subject, verdict, detail) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?)",
+      session_ << "INSERT INTO audit (at, who, space, action, subject, verdict, detail, "
+                  "space_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           bind(r.at_ms), bind(r.who), bind(r.space), bind(r.action), bind(r.subject),
-          bind(r.verdict), bind(r.detail_json), now;
+          bind(r.verdict), bind(r.detail_json), bind(r.space_id), now;
       session_ << "SELECT last_insert_rowid()", into(id), now;
       return ok_status();
     });
@@ -604,16 +808,19 @@ class SqliteBackend final : public Backend {
     std::vector<AuditRow> out;
     auto st = run("reading the audit log", [&]() -> Status {
       std::vector<int64_t> ids, at;
-      std::vector<std::string> who, space, action, subject, verdict, detail;
+      std::vector<std::string> who, space, action, subject, verdict, detail, space_ids;
       std::string sql =
-          "SELECT id, at, who, space, action, subject, verdict, detail FROM audit WHERE at >= ?";
+          "SELECT id, at, who, space, action, subject, verdict, detail, space_id FROM audit "
+          "WHERE at >= ?";
       if (q.space) sql += " AND space = ?";
+      if (q.space_id) sql += " AND space_id = ?";
       if (q.action_prefix) sql += " AND substr(action, 1, ?) = ?";
       sql += " ORDER BY id LIMIT ?";
       Statement stmt(session_);
       stmt << sql, into(ids), into(at), into(who), into(space), into(action), into(subject),
-          into(verdict), into(detail), bind(q.since_ms);
+          into(verdict), into(detail), into(space_ids), bind(q.since_ms);
       if (q.space) stmt, bind(*q.space);
+      if (q.space_id) stmt, bind(*q.space_id);
       if (q.action_prefix) {
         stmt, bind(static_cast<int64_t>(q.action_prefix->size())), bind(*q.action_prefix);
       }
@@ -621,7 +828,7 @@ class SqliteBackend final : public Backend {
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
         out.push_back(AuditRow{ids[i], at[i], who[i], space[i], action[i], subject[i], verdict[i],
-                               detail[i]});
+                               detail[i], space_ids[i]});
       }
       return ok_status();
     });
@@ -688,6 +895,198 @@ class SqliteBackend final : public Backend {
     });
   }
 
+  Status pin_approval_artifact(int64_t approval_id, const std::string& manifest_sha256,
+                               const std::string& library_sha256) override {
+    return run("pinning an approval to its artifact", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE plugin_approvals SET manifest_sha256 = ?, library_sha256 = ? WHERE id = ? "
+              "AND manifest_sha256 = ''",
+          bind(manifest_sha256), bind(library_sha256), bind(approval_id);
+      if (stmt.execute() == 0) return not_found("unpinned approval " + std::to_string(approval_id));
+      return ok_status();
+    });
+  }
+
+  // ---------------------------------------------------------- plugin store
+  Status insert_artifact(const ArtifactRow& r) override {
+    return run("recording an installed plugin", [&]() -> Status {
+      try {
+        session_ << "INSERT INTO plugin_artifacts (plugin_id, version, manifest_sha256, "
+                    "library_sha256, manifest_path, signer, source, installed_at, installed_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(r.plugin_id), bind(r.version), bind(r.manifest_sha256), bind(r.library_sha256),
+            bind(r.manifest_path), bind(r.signer), bind(r.source), bind(r.installed_at_ms),
+            bind(r.installed_by), now;
+      } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
+        return make_error(Errc::conflict, "plugin '" + r.plugin_id + "' " + r.version +
+                                              " with these exact bytes is already installed");
+      }
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<ArtifactRow>> list_artifacts() override {
+    std::vector<ArtifactRow> out;
+    auto st = run("reading installed plugins", [&]() -> Status {
+      std::vector<std::string> ids, versions, msha, lsha, paths, signers, sources, by;
+      std::vector<int64_t> at;
+      session_ << "SELECT plugin_id, version, manifest_sha256, library_sha256, manifest_path, "
+                  "signer, source, installed_at, installed_by FROM plugin_artifacts ORDER BY "
+                  "plugin_id, installed_at",
+          into(ids), into(versions), into(msha), into(lsha), into(paths), into(signers),
+          into(sources), into(at), into(by), now;
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        out.push_back(ArtifactRow{ids[i], versions[i], msha[i], lsha[i], paths[i], signers[i],
+                                  sources[i], at[i], by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status set_pin(const PinRow& r) override {
+    return run("pinning a plugin version", [&]() -> Status {
+      session_ << "INSERT OR REPLACE INTO plugin_pins (plugin_id, version, pinned_at, pinned_by) "
+                  "VALUES (?, ?, ?, ?)",
+          bind(r.plugin_id), bind(r.version), bind(r.pinned_at_ms), bind(r.pinned_by), now;
+      return ok_status();
+    });
+  }
+
+  Status delete_pin(const std::string& plugin_id) override {
+    return run("unpinning a plugin version", [&]() -> Status {
+      session_ << "DELETE FROM plugin_pins WHERE plugin_id = ?", bind(plugin_id), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<PinRow>> list_pins() override {
+    std::vector<PinRow> out;
+    auto st = run("reading plugin version pins", [&]() -> Status {
+      std::vector<std::string> ids, versions, by;
+      std::vector<int64_t> at;
+      session_ << "SELECT plugin_id, version, pinned_at, pinned_by FROM plugin_pins ORDER BY "
+                  "plugin_id",
+          into(ids), into(versions), into(at), into(by), now;
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        out.push_back(PinRow{ids[i], versions[i], at[i], by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status insert_publisher(const PublisherRow& r) override {
+    return run("trusting a publisher key", [&]() -> Status {
+      try {
+        session_ << "INSERT INTO trusted_publishers (name, public_key, added_at, added_by) "
+                    "VALUES (?, ?, ?, ?)",
+            bind(r.name), bind(r.public_key), bind(r.added_at_ms), bind(r.added_by), now;
+      } catch (const Poco::Data::SQLite::ConstraintViolationException&) {
+        return make_error(Errc::conflict, "publisher '" + r.name +
+                                              "' or that key is already trusted; 'vitrine plugins "
+                                              "trust list' shows them");
+      }
+      return ok_status();
+    });
+  }
+
+  Status delete_publisher(const std::string& name) override {
+    return run("removing a publisher key", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "DELETE FROM trusted_publishers WHERE name = ?", bind(name);
+      if (stmt.execute() == 0) return not_found("trusted publisher '" + name + "'");
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<PublisherRow>> list_publishers() override {
+    std::vector<PublisherRow> out;
+    auto st = run("reading trusted publishers", [&]() -> Status {
+      std::vector<std::string> names, keys, by;
+      std::vector<int64_t> at;
+      session_ << "SELECT name, public_key, added_at, added_by FROM trusted_publishers ORDER BY "
+                  "name",
+          into(names), into(keys), into(at), into(by), now;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        out.push_back(PublisherRow{names[i], keys[i], at[i], by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  // ----------------------------------------------- change feed, key checks
+  Result<ChangeFeed> read_change_feed() override {
+    ChangeFeed feed;
+    auto st = run("reading the change feed", [&]() -> Status {
+      session_ << "SELECT seq, keyring_generation, changed_at FROM change_feed WHERE id = 1",
+          into(feed.seq), into(feed.keyring_generation), into(feed.changed_at_ms), now;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return feed;
+  }
+
+  Status bump_change_feed(bool keyring_changed, int64_t at_ms) override {
+    return run("recording a change", [&]() -> Status {
+      int k = keyring_changed ? 1 : 0;
+      session_ << "UPDATE change_feed SET seq = seq + 1, keyring_generation = "
+                  "keyring_generation + ?, changed_at = ? WHERE id = 1",
+          bind(k), bind(at_ms), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<KeyCheckRow>> list_key_checks() override {
+    std::vector<KeyCheckRow> out;
+    auto st = run("reading key checks", [&]() -> Status {
+      std::vector<std::string> ids, records;
+      std::vector<int64_t> at;
+      session_ << "SELECT key_id, record, created_at FROM key_checks ORDER BY key_id", into(ids),
+          into(records), into(at), now;
+      for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], records[i], at[i]});
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status put_key_check(const KeyCheckRow& r) override {
+    return run("recording a key check", [&]() -> Status {
+      session_ << "INSERT OR IGNORE INTO key_checks (key_id, record, created_at) VALUES (?, ?, ?)",
+          bind(r.key_id), bind(r.record), bind(r.created_at_ms), now;
+      return ok_status();
+    });
+  }
+
+  Status delete_key_check(const std::string& key_id) override {
+    return run("removing a key check", [&]() -> Status {
+      session_ << "DELETE FROM key_checks WHERE key_id = ?", bind(key_id), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::map<std::string, int64_t>> record_key_ids() override {
+    std::map<std::string, int64_t> out;
+    auto st = run("listing the keys records name", [&]() -> Status {
+      // Records are "v1:<key_id>:<base64>" (crypto/secret_box.h).
+      std::vector<std::string> ids;
+      std::vector<int64_t> counts;
+      session_ << "SELECT substr(record, 4, instr(substr(record, 4), ':') - 1) AS k, COUNT(*) "
+                  "FROM (SELECT record FROM secrets UNION ALL SELECT record FROM cache_entries "
+                  "UNION ALL SELECT record FROM assets) GROUP BY k ORDER BY k",
+          into(ids), into(counts), now;
+      for (std::size_t i = 0; i < ids.size(); ++i) out[ids[i]] = counts[i];
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
   Result<std::string> integrity_check() override {
     std::string result;
     auto st = run("checking integrity", [&]() -> Status {
@@ -702,6 +1101,40 @@ class SqliteBackend final : public Backend {
 
   int schema_version() override { return version_; }
 
+  Result<std::string> quick_check() override {
+    std::string result;
+    auto st = run("checking integrity (quick)", [&]() -> Status {
+      std::vector<std::string> rows;
+      session_ << "PRAGMA quick_check", into(rows), now;
+      for (const auto& r : rows) result += (result.empty() ? "" : "\n") + r;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return result;
+  }
+
+  Result<std::vector<std::string>> foreign_key_check() override {
+    std::vector<std::string> rows;
+    auto st = run("checking foreign keys", [&]() -> Status {
+      session_ << "SELECT \"table\" || ' row ' || COALESCE(rowid, '?') || ' refers to a missing "
+                  "row of ' || parent FROM pragma_foreign_key_check",
+          into(rows), now;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return rows;
+  }
+
+  Status ping() override {
+    return run("reading the database", [&]() -> Status {
+      int n = 0;
+      // Reads a page of the file (not just the connection): a database that
+      // became unreadable fails here.
+      session_ << "SELECT COUNT(*) FROM schema_migrations", into(n), now;
+      return ok_status();
+    });
+  }
+
  private:
   static Error not_found(const std::string& what) {
     return make_error(Errc::not_found, what + " not found");
@@ -710,29 +1143,264 @@ class SqliteBackend final : public Backend {
   template <class Fn>
   Status run(const std::string& what, Fn&& fn) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    const auto start = Clock::now();
+    Status st = ok_status();
     try {
-      return fn();
+      st = fn();
     } catch (const Poco::Exception& e) {
-      return db_error(what, e.displayText());
+      st = db_error(what, e, start);
     } catch (const std::exception& e) {
-      return db_error(what, e.what());
+      st = db_error(what, std::string(e.what()));
     }
+    if (depth_ == 0) maybe_checkpoint();
+    return st;
+  }
+
+  // ------------------------------------------------------ locking, errors
+  // Takes SQLite's write lock at once. The busy handler waits up to the
+  // busy timeout; busy results that skip the handler (e.g. a WAL being
+  // recovered by another process) are retried here until the same deadline.
+  Status begin_immediate(const std::string& what, Clock::time_point start) {
+    for (;;) {
+      const int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return ok_status();
+      if (cause_of_code(rc, 0) != Cause::busy || Clock::now() - start >= busy_timeout_) {
+        return code_error(what, rc, start);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  Status commit(const std::string& what, Clock::time_point start) {
+    const int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return ok_status();
+    Error e = code_error(what, rc, start);
+    rollback_open();
+    return e;
+  }
+
+  // Rolls back the open transaction, if any: SQLite itself may already have
+  // rolled it back (e.g. on SQLITE_FULL).
+  void rollback_open() {
+    if (sqlite3_get_autocommit(db_) == 0) {
+      (void)sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+  }
+
+  // SQLite's own busy handler (busy_timeout) backs off to 100 ms sleeps; a
+  // process that writes continuously (the server under load) then takes the
+  // lock again before the waiter looks, and the waiter runs out of time.
+  // Polling every 1 to 4 ms until the deadline gives every writer its turn.
+  static int on_busy(void* self_ptr, int count) {
+    auto* self = static_cast<SqliteBackend*>(self_ptr);
+    const auto now = Clock::now();
+    if (count == 0) self->busy_since_ = now;
+    if (self->no_wait_ || now - self->busy_since_ >= self->busy_timeout_) return 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + std::min(count / 16, 3)));
+    return 1;
+  }
+
+  static int on_wal_commit(void* self_ptr, sqlite3*, const char*, int pages) {
+    static_cast<SqliteBackend*>(self_ptr)->wal_pages_ = pages;
+    return SQLITE_OK;
+  }
+
+  // Copies the WAL into the database and truncates it (see kCheckpointPages).
+  // Never waits for other processes: when one is reading or writing, the
+  // pages that can be copied are, and the truncation is retried later.
+  void maybe_checkpoint() {
+    if (wal_pages_ == 0 || sqlite3_get_autocommit(db_) == 0) return;
+    const auto now = Clock::now();
+    const bool due =
+        wal_pages_ >= kCheckpointPages || now - last_checkpoint_ >= kCheckpointInterval;
+    if (!due || now < checkpoint_retry_at_) return;
+    last_checkpoint_ = now;
+    no_wait_ = true;
+    int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    if (rc == SQLITE_OK) {
+      wal_pages_ = 0;
+    } else {
+      // Busy (another process reads or writes) or no room to grow the
+      // database file: copy what can be copied, try again a little later.
+      (void)sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      checkpoint_retry_at_ = now + kCheckpointRetry;
+    }
+    no_wait_ = false;
+  }
+
+  Error db_error(const std::string& what, const Poco::Exception& e, Clock::time_point start) {
+    return cause_error(what, cause_of(e, sqlite3_system_errno(db_)), e.displayText(),
+                       Clock::now() - start);
+  }
+
+  Error db_error(const std::string& what, const std::string& detail) {
+    return cause_error(what, cause_of_text(detail), detail, busy_timeout_);
+  }
+
+  Error code_error(const std::string& what, int rc, Clock::time_point start) {
+    return cause_error(what, cause_of_code(rc, sqlite3_system_errno(db_)), sqlite3_errstr(rc),
+                       Clock::now() - start);
+  }
+
+  Error cause_error(const std::string& what, Cause cause, const std::string& detail,
+                    Clock::duration waited) {
+    const std::string dir = data_dir_.string();
+    switch (cause) {
+      case Cause::full:
+        return make_error(Errc::io, "the disk holding the data directory " + dir +
+                                        " is full: " + what + " failed (" + detail +
+                                        ") and nothing was written; free space on that file "
+                                        "system, then retry (no restart needed)");
+      case Cause::busy:
+        return make_error(
+            Errc::io, std::string(kBusyPrefix) + ": another process has held the write lock for " +
+                          seconds_text(waited) + " (" + lock_holder() + ") while " + what +
+                          "; nothing was written. Retry when it is done; "
+                          "'fuser " +
+                          db_path_.string() + "' lists the processes that have the database open");
+      case Cause::no_write:
+        return make_error(Errc::io, "cannot write the database " + db_path_.string() + " while " +
+                                        what + ": " + detail +
+                                        "; make the data directory (0700) and its files (0600) "
+                                        "writable by the user running vitrine, on a writable "
+                                        "file system");
+      case Cause::damaged:
+        return make_error(Errc::io, "the database " + db_path_.string() + " is damaged (" + detail +
+                                        ") while " + what +
+                                        "; stop vitrine and restore the data directory from a "
+                                        "backup");
+      case Cause::other:
+        break;
+    }
+    return make_error(Errc::io, "database error while " + what + ": " + detail);
+  }
+
+  // Who most likely holds the write lock, from the server's lock file
+  // (store/data_dir_lock.h).
+  std::string lock_holder() const {
+    const auto pid = serve_lock_holder(data_dir_);
+    if (pid && *pid == static_cast<long>(::getpid())) {
+      return "a vitrine command or tool beside this server, pid " + std::to_string(*pid) +
+             ", which holds the data-dir lock";
+    }
+    if (pid) return "vitrine serve, pid " + std::to_string(*pid) + " holds the data-dir lock";
+    return "no vitrine serve holds the data-dir lock: another vitrine command or a tool such "
+           "as sqlite3";
   }
 
   std::recursive_mutex mu_;
   Session session_;
+  sqlite3* db_;  // session_'s connection, for what Poco does not offer
+  std::filesystem::path db_path_;
+  std::filesystem::path data_dir_;
+  Clock::duration busy_timeout_;
+  Clock::time_point busy_since_{};
+  bool no_wait_ = false;
+  int wal_pages_ = 0;
+  Clock::time_point last_checkpoint_ = Clock::now();
+  Clock::time_point checkpoint_retry_at_{};
   int depth_ = 0;
   int version_ = 0;
+
+ public:
+  // ---------------------------------------------------------------- backup
+  // SQLite's online backup API, a few hundred pages per step. One explicit
+  // read transaction on this connection pins a single WAL snapshot for all
+  // steps: a writer in another process (the server) neither waits for the
+  // copy (WAL readers never block writers) nor makes it restart, and the
+  // copy is the database exactly as of the moment that transaction began.
+  Status backup_database_to(const std::filesystem::path& dest,
+                            const std::function<void(int64_t, int64_t)>& progress) override {
+    constexpr int kPagesPerStep = 256;
+    constexpr int kMaxBusyRetries = 1000;  // x 10 ms
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (depth_ > 0) return make_error(Errc::invalid, "a backup cannot run inside a transaction");
+    // Created here with mode 0600 and O_EXCL: never overwrites, never readable by others.
+    int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+      return make_error(Errc::io, "cannot create " + dest.string() + ": " + std::strerror(errno));
+    }
+    ::close(fd);
+    sqlite3* src = nullptr;
+    try {
+      src = Poco::Data::SQLite::Utility::dbHandle(session_);
+    } catch (const Poco::Exception& e) {
+      return db_error("starting a backup", e.displayText());
+    }
+    sqlite3* dst = nullptr;
+    std::unique_ptr<sqlite3, int (*)(sqlite3*)> dst_guard(nullptr, sqlite3_close);
+    if (sqlite3_open_v2(dest.c_str(), &dst, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+      std::string msg = dst ? sqlite3_errmsg(dst) : "out of memory";
+      sqlite3_close(dst);
+      return db_error("opening the backup copy " + dest.string(), msg);
+    }
+    dst_guard.reset(dst);
+    if (sqlite3_exec(src, "BEGIN; SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr) !=
+        SQLITE_OK) {
+      std::string msg = sqlite3_errmsg(src);
+      if (sqlite3_get_autocommit(src) == 0)
+        sqlite3_exec(src, "ROLLBACK", nullptr, nullptr, nullptr);
+      return db_error("starting the backup snapshot", msg);
+    }
+    int rc = SQLITE_OK;
+    int finish = SQLITE_OK;
+    sqlite3_backup* b = sqlite3_backup_init(dst, "main", src, "main");
+    if (b == nullptr) {
+      rc = sqlite3_errcode(dst);
+    } else {
+      for (int busy = 0;;) {
+        rc = sqlite3_backup_step(b, kPagesPerStep);
+        if (rc == SQLITE_OK || rc == SQLITE_DONE) {
+          if (progress) {
+            int64_t total = sqlite3_backup_pagecount(b);
+            progress(total - sqlite3_backup_remaining(b), total);
+          }
+          if (rc == SQLITE_DONE) break;
+        } else if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && ++busy < kMaxBusyRetries) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        } else {
+          break;
+        }
+      }
+      finish = sqlite3_backup_finish(b);
+    }
+    // Read-only: ROLLBACK ends the snapshot without writing anything.
+    sqlite3_exec(src, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (rc != SQLITE_DONE || finish != SQLITE_OK) {
+      return db_error("copying the database",
+                      std::string(sqlite3_errstr(rc != SQLITE_DONE ? rc : finish)));
+    }
+    // One self-contained file: the copy keeps no -wal file beside it.
+    if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return db_error("finishing the backup copy", sqlite3_errmsg(dst));
+    }
+    if (sqlite3_close(dst_guard.release()) != SQLITE_OK) {
+      return db_error("closing the backup copy", "close failed");
+    }
+    return ok_status();
+  }
 };
 
 }  // namespace
+
+void set_busy_timeout(std::chrono::milliseconds timeout) {
+  g_busy_timeout_ms.store(timeout.count());
+}
+
+std::chrono::milliseconds busy_timeout() {
+  return std::chrono::milliseconds(g_busy_timeout_ms.load());
+}
+
+bool is_busy_error(const Error& e) {
+  return e.code == Errc::io && e.message.rfind(kBusyPrefix, 0) == 0;
+}
 
 Result<std::unique_ptr<Backend>> open_sqlite_backend(const std::filesystem::path& db_path) {
   static std::once_flag registered;
   std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
   std::unique_ptr<SqliteBackend> backend;
   try {
-    backend = std::make_unique<SqliteBackend>(db_path.string());
+    backend = std::make_unique<SqliteBackend>(db_path);
   } catch (const Poco::Exception& e) {
     return make_error(Errc::io, "cannot open database " + db_path.string() + ": " +
                                     e.displayText() +

@@ -1,0 +1,88 @@
+// `vitrine store check`: the full integrity check of the database
+// (PRAGMA integrity_check and foreign_key_check), for an admin who was told
+// at start that the database is damaged, or who wants to verify a backup.
+// Exit 0: ok; 1: problems found (each printed), or no database at all.
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/store_commands.h"
+#include "store/sqlite/sqlite_backend.h"
+#include "store/store.h"
+
+namespace vitrine::cli {
+namespace {
+
+using namespace store_detail;
+
+int check(const GlobalOptions& g) {
+  const std::filesystem::path db = std::filesystem::path(g.data_dir) / store::kSqliteFileName;
+  struct stat st {};
+  if (::stat(db.c_str(), &st) != 0 || st.st_size == 0) {
+    // Opening would create an empty database; a check must not.
+    std::cout << "problem: no database at " << db.string()
+              << (::stat(db.c_str(), &st) == 0 ? " (0 bytes)" : "")
+              << "; check --data-dir, or restore vitrine.db from a backup\n";
+    return 1;
+  }
+  store::StoreOptions opts;
+  opts.data_dir = g.data_dir;
+  opts.quick_check = false;  // the full check below reports every problem
+  auto s = store::Store::open(std::move(opts));
+  if (!s) {
+    std::cout << "problem: " << s.error().message << "\n";
+    return 1;
+  }
+  auto& backend = (*s)->backend();
+  int problems = 0;
+  auto integrity = backend.integrity_check();
+  if (!integrity) {
+    std::cout << "problem: " << integrity.error().message << "\n";
+    ++problems;
+  } else if (*integrity != "ok") {
+    size_t pos = 0;
+    while (pos < integrity->size()) {
+      size_t nl = integrity->find('\n', pos);
+      std::cout << "problem: " << integrity->substr(pos, nl - pos) << "\n";
+      ++problems;
+      pos = nl == std::string::npos ? integrity->size() : nl + 1;
+    }
+  }
+  auto fk = backend.foreign_key_check();
+  if (!fk) {
+    std::cout << "problem: " << fk.error().message << "\n";
+    ++problems;
+  } else {
+    for (const auto& row : *fk) std::cout << "problem: " << row << "\n";
+    problems += static_cast<int>(fk->size());
+  }
+  if (problems == 0) {
+    std::cout << "ok: " << db.string() << " passed integrity_check and foreign_key_check\n";
+    return 0;
+  }
+  std::cout << problems << " problem(s) in " << db.string()
+            << "; restore vitrine.db from a backup taken before the damage\n";
+  return 1;
+}
+
+}  // namespace
+
+void add_store_check_command(CLI::App& app, int& exit_code) {
+  GlobalOptions& g = global_options(app);
+  CLI::App* group = nullptr;
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == "store") group = sub;
+  }
+  if (group == nullptr) {
+    group = app.add_subcommand("store", "Database maintenance");
+    group->require_subcommand(1);
+    group->fallthrough();
+  }
+  auto* cmd = group->add_subcommand(
+      "check", "Full integrity check of the database (integrity_check, foreign_key_check)");
+  cmd->fallthrough();
+  cmd->callback([&g, &exit_code] { exit_code = check(g); });
+}
+
+}  // namespace vitrine::cli

@@ -1,0 +1,131 @@
+#include "reconcile/reconciler.h"
+
+#include "store/key_check.h"
+
+namespace vitrine::reconcile {
+namespace {
+
+std::string joined_ids(const std::shared_ptr<const store::crypto::Keyring>& ring) {
+  std::string out;
+  if (!ring) return out;
+  for (const auto& id : ring->ids()) out += (out.empty() ? "" : ",") + id;
+  return out;
+}
+
+}  // namespace
+
+Reconciler::Reconciler(store::Store& store, metrics::Registry* metrics,
+                       std::chrono::milliseconds period)
+    : store_(store), metrics_(metrics), period_(period) {}
+
+void Reconciler::count(const char* outcome) {
+  if (metrics_ == nullptr) return;
+  metrics_
+      ->counter("vitrine_reconcile_passes_total",
+                "Reconciler passes by outcome: idle (nothing changed), applied, keyring (the "
+                "keyring was swapped), failed (see /readyz for why)",
+                {{"outcome", outcome}})
+      .inc();
+}
+
+Reconciler::~Reconciler() { stop(); }
+
+void Reconciler::start() {
+  pass();
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    while (!stop_cv_.wait_for(lock, period_, [this] { return stopping_; })) {
+      lock.unlock();
+      pass();
+      lock.lock();
+    }
+  });
+}
+
+void Reconciler::stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reconciler::pass() {
+  std::lock_guard<std::mutex> one_pass(pass_mu_);
+  Status next = status();
+  const Status before = next;
+  run_pass(next);
+  if (!next.error.empty()) {
+    count("failed");
+  } else if (next.applied_keyring_generation != before.applied_keyring_generation) {
+    count("keyring");
+  } else if (next.applied_seq != before.applied_seq) {
+    count("applied");
+  } else {
+    count("idle");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  status_ = std::move(next);
+}
+
+void Reconciler::run_pass(Status& st) {
+  ++st.passes;
+  auto feed = store_.backend().read_change_feed();
+  if (!feed) {
+    // The database is unreachable: keep serving what is in memory and say
+    // so; the next pass tries again.
+    st.error = "cannot read the change feed: " + feed.error().message;
+    return;
+  }
+  st.desired_seq = feed->seq;
+  st.desired_keyring_generation = feed->keyring_generation;
+  if (first_) {
+    // What this process loaded at start is the state as of now.
+    st.applied_seq = feed->seq;
+    st.applied_keyring_generation = feed->keyring_generation;
+    st.keyring_ids = joined_ids(store_.keyring());
+    st.error.clear();
+    first_ = false;
+    return;
+  }
+  std::string error;
+  if (feed->keyring_generation != st.applied_keyring_generation) {
+    auto& live = store_.live_keyring();
+    if (!live.file()) {
+      error = "the keyring changed in the store but this host's keyring comes from " +
+              std::string(store::crypto::kMasterKeyEnv) +
+              " and cannot be re-read; restart it with the new keyring";
+    } else {
+      auto candidate = store::crypto::Keyring::load_file(*live.file());
+      if (!candidate) {
+        error = "cannot re-read the keyring file: " + candidate.error().message;
+      } else if (auto proof =
+                     store::prove_keyring(store_.context(), *candidate, live.file()->string());
+                 !proof) {
+        error = "the keyring file does not match the data; keeping the keyring in use: " +
+                proof.error().message;
+      } else if (auto swapped = live.reload(); !swapped) {
+        error = "cannot re-read the keyring file: " + swapped.error().message;
+      } else {
+        st.applied_keyring_generation = feed->keyring_generation;
+      }
+    }
+    st.keyring_ids = joined_ids(store_.keyring());
+  }
+  if (feed->seq != st.applied_seq || !st.error.empty()) {
+    store_.note_external_change();
+    if (apply_) {
+      if (std::string why = apply_(); !why.empty() && error.empty()) error = why;
+    }
+    if (error.empty()) st.applied_seq = feed->seq;
+  }
+  st.error = error;
+}
+
+Status Reconciler::status() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return status_;
+}
+
+}  // namespace vitrine::reconcile
