@@ -11,35 +11,17 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath "${1:-$root/build/release}")
-for tool in wrk nginx curl; do
-  command -v $tool >/dev/null || { echo "bench: $tool missing (apt-get install wrk nginx-light curl)" >&2; exit 2; }
-done
-work=$(mktemp -d /tmp/vitrine-bench.XXXXXX)
-port=$((20000 + RANDOM % 20000))
-demo=""
-stop_all() {
-  [ -f "$work/serve.pid" ] && { kill "$(cat "$work/serve.pid")" 2>/dev/null || true; rm -f "$work/serve.pid"; }
-  [ -n "$demo" ] && [ -f "$demo/sim.pid" ] && kill "$(cat "$demo/sim.pid")" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap 'stop_all; rm -rf "$work"' EXIT
+# shellcheck source=bench/load/lib.sh
+. "$root/bench/load/lib.sh"
+need_tools wrk nginx curl
 
-# A fresh demo installation (empty cache) with optional extra config lines.
+# A fresh demo installation (empty cache) with optional extra config lines,
+# serving page8.
 fresh() {
-  stop_all
-  demo=$work/demo-$1
-  "$root/demo/setup-demo.sh" "$build" "$demo" "$port" >/dev/null
-  printf '%s' "${2:-}" >>"$demo/vitrine.yml"
+  demo_setup "$1" "${2:-}"
   cp "$root/bench/load/page8.md" "$demo/data/pages/demo/page8.md"
-  read -r _ sim_admin <"$demo/sim.ready"
-  admin=http://127.0.0.1:$sim_admin
-  auth="Authorization: Bearer $(cat "$demo/viewer.token")"
   url=http://127.0.0.1:$port/spaces/demo/pages/page8
-  "$build/host/cli/vitrine" serve --config "$demo/vitrine.yml" >"$work/serve.log" 2>&1 &
-  echo $! >"$work/serve.pid"
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return; sleep 0.05; done
-  echo "bench: server did not become ready" >&2; tail "$work/serve.log" >&2; exit 1
+  serve_start
 }
 # The page with every macro's parameters varied by N (101-199), so each call
 # misses the render cache while fetching the same upstream resources.
@@ -54,7 +36,6 @@ render_api() {  # POST a variant of the page's Markdown, print seconds
     --data-binary "$(printf '%s' "$md" | python3 -c 'import json,sys; print(json.dumps({"markdown": sys.stdin.read()}))')" \
     "http://127.0.0.1:$port/api/v1/spaces/demo/render"
 }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "building the bench setup in $work" >&2
 # (e) idle RSS right after start, then (a) warm throughput.

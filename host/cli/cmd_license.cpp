@@ -2,10 +2,15 @@
 // features. Output never includes key material.
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/store_commands.h"
 #include "license/license_files.h"
+#include "store/audit.h"
+#include "store/sqlite/sqlite_backend.h"
+#include "store/store.h"
 
 namespace vitrine::cli {
 namespace {
@@ -69,7 +74,21 @@ void add_license_commands(CLI::App& app, int& exit_code) {
   common(install);
   install->callback([o, &exit_code] {
     exit_code = report(license::install(o->file, o->data_dir, o->dev, now_s()));
-    if (exit_code == 0) std::cout << "installed into " << o->data_dir << "/license.json\n";
+    if (exit_code != 0) return;
+    std::cout << "installed into " << o->data_dir << "/license.json\n";
+    // A server on this data directory applies it within a second: the
+    // audited row bumps the change feed it watches.
+    if (std::filesystem::exists(std::filesystem::path(o->data_dir) / store::kSqliteFileName)) {
+      store::StoreOptions so;
+      so.data_dir = o->data_dir;
+      auto s = store::Store::open(std::move(so));
+      if (s) {
+        (void)store::run_audited(
+            (*s)->context(),
+            store::AuditEvent{store_detail::local_actor(), "", "license.install", o->file, "", {}},
+            [] { return store::ok_status(); });
+      }
+    }
   });
 
   auto* show = group->add_subcommand("show", "Show the installed license");

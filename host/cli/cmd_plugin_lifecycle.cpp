@@ -153,6 +153,9 @@ void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code) {
                 << ":\n";
       if (outcome->diff.empty()) std::cout << "  (no change)\n";
       for (const auto& line : outcome->diff) std::cout << line << "\n";
+      // What the running version actually used, so a diff that adds a
+      // permission can be weighed against the ones never exercised.
+      for (const auto& line : running_usage_summary(*s, o->id)) std::cout << line << "\n";
     }
     if (outcome->already_approved) {
       std::cout << o->id << " " << pick.row.version

@@ -89,6 +89,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
   group->require_subcommand(1);
   add_plugin_admin_commands(*group, exit_code);
   add_plugin_lifecycle_commands(*group, exit_code);
+  add_plugin_usage_command(*group, exit_code);
   add_bundle_commands(*group, exit_code);
 
   struct ListOptions {

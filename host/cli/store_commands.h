@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -33,6 +34,11 @@ void add_store_commands(CLI::App& app, int& exit_code);
 void add_plugin_admin_commands(CLI::App& plugins_group, int& exit_code);
 // install / approve / rollback / status / trust, added to the `plugins` group.
 void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code);
+// usage (least-privilege report, cmd_plugin_usage.cpp), added to the `plugins` group.
+void add_plugin_usage_command(CLI::App& plugins_group, int& exit_code);
+// The least-privilege summary of the version of `plugin_id` that runs now
+// (its never-used scopes and egress entries); empty when none runs.
+std::vector<std::string> running_usage_summary(store::Store& s, const std::string& plugin_id);
 
 namespace store_detail {
 

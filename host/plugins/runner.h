@@ -34,6 +34,12 @@ class PluginRunner {
   // plugin is an error result, never the host's failure (P8). [thread-safe]
   virtual RenderOutput render(const std::string& key, const RenderInput& input) = 0;
 
+  // The plugin under `key` no longer serves new page views (another version
+  // replaced it): release what it holds while idle. Renders still running
+  // on it finish; a late render is still answered. In-process libraries are
+  // never unloaded (ABI-10), so the default does nothing. [thread-safe]
+  virtual void retire(const std::string& key) { (void)key; }
+
   // "in-process" or "worker", for logs and /healthz.
   virtual const char* mode() const = 0;
 };

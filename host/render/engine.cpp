@@ -38,10 +38,12 @@ std::string cache_namespace(const std::string& instance) { return "@render/" + i
 
 // Everything that changes the output, in a fixed order. The Grafana origin
 // is part of it: links in a fragment point at the origin it was rendered
-// for, so reconnecting a space to another Grafana starts afresh.
-std::string cache_key(const MacroCall& c, const std::string& origin) {
+// for, so reconnecting a space to another Grafana starts afresh. So is the
+// space's immutable id: a space deleted and created again under the same
+// key starts afresh too (P6).
+std::string cache_key(const MacroCall& c, const std::string& origin, const std::string& space_id) {
   std::string k = c.macro_key + '\n' + c.theme + '\n' + c.timezone + '\n' + c.time_from + '\n' +
-                  c.time_to + '\n' + origin;
+                  c.time_to + '\n' + origin + '\n' + space_id;
   for (const auto& [name, value] : c.params) k += '\n' + name + '=' + value;
   return k;
 }
@@ -242,7 +244,7 @@ struct Engine::Impl {
     }
     Resolved r{*target, space->origins->grafana_origin, {}, {}, false};
     r.gated = target->macro->license_feature.has_value();
-    r.key = cache_key(call, r.origin);
+    r.key = cache_key(call, r.origin, space->space_id);
     r.hot_key = hot_key(call, target->instance, r.key);
     return r;
   }

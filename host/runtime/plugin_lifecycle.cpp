@@ -186,7 +186,18 @@ std::string Runtime::apply_plugins() {
                                {"state", p.state},
                                {"detail", p.detail}});
   }
+  // Versions that ran before and do not now release their workers.
+  std::vector<std::string> retired;
+  if (previous) {
+    for (const auto& p : previous->plugins) {
+      if (!p.running) continue;
+      bool still = false;
+      for (const auto& q : next->plugins) still = still || (q.running && q.instance == p.instance);
+      if (!still) retired.push_back(p.instance);
+    }
+  }
   set_.store(std::move(next));
+  for (const auto& key : retired) runner_->retire(key);
   // Snapshots built from the old set (the page cache) are dropped.
   store_->note_external_change();
   return {};

@@ -98,8 +98,21 @@ Runtime::~Runtime() = default;
 void Runtime::start_reconciler() {
   if (reconciler_) return;
   reconciler_ = std::make_unique<reconcile::Reconciler>(*store_, &metrics_);
-  reconciler_->on_change([this] { return apply_plugins(); });
+  reconciler_->on_change([this] {
+    (void)apply_license();
+    return apply_plugins();
+  });
   reconciler_->start();
+}
+
+std::string Runtime::apply_license() {
+  auto lic = license::load_installed(config_.data_dir, config_.dev_mode, now_ms() / 1000);
+  if (lic.ok) {
+    gate_.install(lic.license);
+    return {};
+  }
+  gate_.install(std::nullopt, lic.present ? lic.reason : std::string());
+  return lic.present ? "license refused: " + lic.reason : std::string();
 }
 
 std::optional<reconcile::Status> Runtime::reconcile_status() const {
@@ -134,6 +147,7 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
     rt->impl_->space_states = std::make_unique<SpaceStates>(
         [store](const std::string& space) {
           SpaceState state;
+          if (auto row = store->backend().get_space(space)) state.space_id = row->id;
           if (auto rows = store->approvals().enabled(space)) {
             for (const auto& r : *rows) state.enabled_plugins.insert(r.plugin_id);
           }
@@ -146,13 +160,7 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
 
   // Licensing: a refused license is not fatal; gated features stay off and
   // every check says why.
-  auto lic = license::load_installed(cfg.data_dir, cfg.dev_mode, now_ms() / 1000);
-  if (lic.ok) {
-    rt->gate_.install(lic.license);
-  } else {
-    rt->gate_.install(std::nullopt, lic.present ? lic.reason : std::string());
-    if (lic.present) rt->warnings_.push_back("license refused: " + lic.reason);
-  }
+  if (auto refused = rt->apply_license(); !refused.empty()) rt->warnings_.push_back(refused);
   Runtime* self = rt.get();
   rt->gate_.set_observer([self](const license::GateDecision& d) {
     store::AuditEvent e{"license",

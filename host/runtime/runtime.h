@@ -91,6 +91,11 @@ class Runtime final : public plugins::CallServices {
   // version they began with. Returns why it could not, or empty.
   // [thread-safe] Called at open and by the reconciler on every change.
   std::string apply_plugins();
+  // (Re)loads the installed license into the gate; `vitrine license
+  // install` bumps the change feed, so a running host applies a new license
+  // within a second. Returns why a present license was refused, or empty.
+  // [thread-safe]
+  std::string apply_license();
   // Installs every manifest (and its library) of `dir` into the plugin
   // store as unsigned artifacts from the admin's own directory; manifests
   // that fail their checks are kept as refusals for plugins(). Audited.

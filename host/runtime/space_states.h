@@ -24,6 +24,10 @@
 namespace vitrine::runtime {
 
 struct SpaceState {
+  // The space's immutable id; empty when no space has the key. Part of every
+  // render cache key, so a space deleted and created again under the same
+  // key never sees its predecessor's fragments.
+  std::string space_id;
   std::set<std::string> enabled_plugins;
   // Absent when the space does not exist or is not connected to Grafana.
   std::optional<egress::SpaceOrigins> origins;

@@ -10,6 +10,9 @@
 #include "server/context.h"
 #include "server/json_errors.h"
 #include "store/approvals.h"
+#include "store/plugin_store.h"
+#include "store/report.h"
+#include "store/usage.h"
 
 namespace vitrine::server {
 namespace {
@@ -158,6 +161,38 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     o->set("version", *to);
     o->set("pinned", true);
     return json_response(200, to_json(o));
+  });
+
+  // Least-privilege report (store/usage.h) of the running version, or of the
+  // newest installed one when none runs. ?space=KEY&since=7d narrow the rows.
+  router.add("GET", "/api/v1/plugins/{id}/usage", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
+    if (!auth.caller) return auth.refusal;
+    const std::string id = req.param("id");
+    if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
+    int64_t since_ms = 0;
+    if (auto since = req.query_param("since")) {
+      auto parsed = store::parse_since(*since, store::system_now_ms());
+      if (!parsed) return json_error(400, "invalid", parsed.error().message);
+      since_ms = *parsed;
+    }
+    std::optional<manifest::Manifest> declared;
+    for (const auto& p : ctx.runtime.plugins()) {
+      if (p.manifest.id != id || p.artifact.plugin_id.empty()) continue;
+      if (p.running) {
+        declared = p.manifest;
+        break;
+      }
+      if (!declared || store::version_less(declared->version, p.manifest.version)) {
+        declared = p.manifest;
+      }
+    }
+    if (!declared) return unknown_plugin(id);
+    auto space = req.query_param("space");
+    if (space && space->empty()) space.reset();
+    auto report = store::plugin_usage(ctx.runtime.store().audit(), *declared, space, since_ms);
+    if (!report) return json_error(report.error());
+    return json_response(200, store::format_usage_json(*report));
   });
 
   router.add("PUT", "/api/v1/spaces/{space}/plugins/{id}",

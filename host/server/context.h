@@ -42,5 +42,6 @@ void add_asset_routes(Router& router, ServerContext& ctx);        // assets.cpp
 void add_login_routes(Router& router, ServerContext& ctx);        // ui_login.cpp
 void add_page_routes(Router& router, ServerContext& ctx);         // ui_pages.cpp
 void add_settings_routes(Router& router, ServerContext& ctx);     // ui_settings.cpp
+void add_plugin_ui_routes(Router& router, ServerContext& ctx);    // ui_plugins.cpp
 
 }  // namespace vitrine::server

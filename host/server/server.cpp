@@ -42,6 +42,7 @@ struct Server::Impl {
     add_login_routes(router, ctx);
     add_page_routes(router, ctx);
     add_settings_routes(router, ctx);
+    add_plugin_ui_routes(router, ctx);
   }
 
   Response dispatch(Request& request);

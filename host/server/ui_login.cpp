@@ -98,6 +98,7 @@ void add_login_routes(Router& router, ServerContext& ctx) {
     ui::Shell s;
     s.title = "Spaces";
     s.csrf = auth.caller->csrf();
+    s.plugins_link = role.kind == store::Role::Kind::platform_admin;
     s.body_html = "<h1>Spaces</h1>";
     if (spaces.empty()) s.body_html += "<p class=\"muted\">No spaces yet.</p>";
     s.body_html += "<ul>";

@@ -53,6 +53,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.space = space;
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
+    s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
     s.body_html = "<h1>" + ui::esc(space) + "</h1>";
     if (pages.empty()) {
       s.body_html +=
@@ -90,6 +91,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.space = space;
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
+    s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
     // The engine's output: Markdown rendered without raw HTML and every
     // macro fragment sanitized. `page` outlives ui::page() below.
     s.body_parts = {"<article class=\"vitrine-page\">", page->body_html, "</article>"};

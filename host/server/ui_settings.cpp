@@ -157,6 +157,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     s.space = space;
     s.csrf = csrf;
     s.settings_link = true;
+    s.plugins_link = permits(ctx, *auth.caller, Action::plugin_approve, "");
     if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html = "<h1>Settings of " +
                   ui::esc(view->space.display_name.empty() ? space : view->space.display_name) +
@@ -185,7 +186,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
                      : spaces.set_token(call.caller.who(), space, std::move(token));
     return back(ctx, call, space,
                 st ? (rotate ? "Token replaced." : "Token saved.")
-                   : "Token not saved: " + st.error().message);
+                   : ui::error_notice("Token not saved: " + st.error().message));
   });
 
   router.add("POST", "/spaces/{space}/settings/token/revoke", [&ctx](Request& req) {
@@ -194,8 +195,9 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     if (auto* r = std::get_if<Response>(&g)) return std::move(*r);
     auto& call = std::get<FormCall>(g);
     auto st = ctx.runtime.store().spaces().revoke_token(call.caller.who(), space);
-    return back(ctx, call, space,
-                st ? "Token revoked." : "Token not revoked: " + st.error().message);
+    return back(
+        ctx, call, space,
+        st ? "Token revoked." : ui::error_notice("Token not revoked: " + st.error().message));
   });
 
   router.add("POST", "/spaces/{space}/settings/test-connection", [&ctx](Request& req) {
@@ -207,7 +209,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     std::string notice = result.ok ? "Connection OK" : "Connection failed";
     if (result.http_status != 0) notice += " (HTTP " + std::to_string(result.http_status) + ")";
     if (!result.message.empty()) notice += ": " + result.message;
-    return back(ctx, call, space, notice);
+    return back(ctx, call, space, result.ok ? notice : ui::error_notice(notice));
   });
 
   router.add("POST", "/spaces/{space}/settings/plugins/{id}", [&ctx](Request& req) {
@@ -219,14 +221,17 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     const auto plugins = ctx.runtime.plugins();
     const bool known = std::any_of(plugins.begin(), plugins.end(),
                                    [&](const auto& p) { return p.manifest.id == id; });
-    if (!known) return back(ctx, call, space, "No plugin '" + id.substr(0, 64) + "' is installed.");
+    if (!known) {
+      return back(ctx, call, space,
+                  ui::error_notice("No plugin '" + id.substr(0, 64) + "' is installed."));
+    }
     const bool enable = call.form["enabled"] == "1";
     auto approvals = ctx.runtime.store().approvals();
     auto st = enable ? approvals.enable(call.caller.who(), space, id)
                      : approvals.disable(call.caller.who(), space, id);
-    return back(
-        ctx, call, space,
-        st ? (id + (enable ? " enabled." : " disabled.")) : "Not changed: " + st.error().message);
+    return back(ctx, call, space,
+                st ? (id + (enable ? " enabled." : " disabled."))
+                   : ui::error_notice("Not changed: " + st.error().message));
   });
 }
 

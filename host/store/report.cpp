@@ -29,7 +29,9 @@ std::string md_cell(std::string_view s) {
   return out;
 }
 
-std::string detail_string(const std::string& json, const std::string& key) {
+}  // namespace
+
+std::string audit_detail_string(const std::string& json, const std::string& key) {
   try {
     Poco::JSON::Parser p;
     auto o = p.parse(json).extract<Poco::JSON::Object::Ptr>();
@@ -39,7 +41,10 @@ std::string detail_string(const std::string& json, const std::string& key) {
   return {};
 }
 
-}  // namespace
+std::string egress_row_plugin(const AuditRow& r) {
+  if (r.action != "egress.fetch") return {};
+  return r.who.rfind("plugin:", 0) == 0 ? r.who.substr(7) : r.who;
+}
 
 std::string format_time(int64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -129,9 +134,9 @@ std::string format_review_md(const std::vector<AuditRow>& rows,
   std::map<std::string, int> admin_actions;
   for (const auto& r : rows) {
     if (r.action == "egress.fetch") {
-      std::string plugin = r.who.rfind("plugin:", 0) == 0 ? r.who.substr(7) : r.who;
+      std::string plugin = egress_row_plugin(r);
       plugins.insert(plugin);
-      ++fetched[plugin][{r.verdict, r.subject, detail_string(r.detail_json, "rule")}];
+      ++fetched[plugin][{r.verdict, r.subject, audit_detail_string(r.detail_json, "rule")}];
     } else {
       ++admin_actions[r.action + " (" + r.verdict + ")"];
     }

@@ -651,6 +651,27 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
   return out;
 }
 
+void WorkerRunner::retire(const std::string& key) {
+  std::vector<std::unique_ptr<Worker>> doomed;
+  {
+    std::lock_guard lock(impl_->mu);
+    for (auto& [pool_key, pool] : impl_->pools) {
+      if (pool_key.first != key) continue;
+      for (auto& w : pool.idle) {
+        doomed.push_back(std::move(w));
+        --pool.live;
+        --impl_->live;
+      }
+      pool.idle.clear();
+    }
+    impl_->cv.notify_all();
+  }
+  if (!doomed.empty()) {
+    log::info("worker.retired", {{"plugin", key}, {"workers", std::to_string(doomed.size())}});
+  }
+  // Each Worker kills and reaps its process as it goes, outside the lock.
+}
+
 std::string WorkerRunner::sandbox_report(const std::string& plugin_id) const {
   std::lock_guard lock(impl_->mu);
   auto it = impl_->plugins.find(plugin_id);

@@ -52,6 +52,9 @@ class WorkerRunner : public plugins::PluginRunner {
   plugins::RenderOutput render(const std::string& plugin_id,
                                const plugins::RenderInput& input) override;
   const char* mode() const override { return "worker"; }
+  // Stops the idle workers of `key` now; busy ones finish their render and
+  // are reaped when idle (WorkerConfig::idle_timeout_ms).
+  void retire(const std::string& key) override;
 
   // What the last worker started for `plugin_id` reported as applied, e.g.
   // "netns rlimits(as,cpu,fsize,nofile) no_new_privs seccomp".

@@ -4,6 +4,8 @@
 //   VITRINE_E2E_BASE          http://127.0.0.1:PORT of the running host
 //   VITRINE_E2E_DEMO          the demo directory (viewer.token, admin.token, data/)
 //   VITRINE_E2E_SIM           the vitrine-grafana-sim binary (for --print-token)
+//   VITRINE_E2E_CLI           the vitrine binary (admin commands against the demo's data)
+//   VITRINE_E2E_LIFECYCLE     the lifecycle test plugin's build dir (v1_0_0, v1_2_0, ...)
 //   VITRINE_E2E_ARTIFACTS     where screenshots go
 //   VITRINE_E2E_NODE_MODULES  the node_modules holding playwright-core
 // The browser is Debian's chromium package; playwright-core only drives it
@@ -74,6 +76,21 @@ export function simulatorToken(seed) {
     timeout: 10_000,
   });
   return out.trim();
+}
+
+// Runs a `vitrine` admin command against the demo installation the host
+// serves (the host applies the change within a second); returns its output.
+export function vitrine(...args) {
+  return execFileSync(
+    env('VITRINE_E2E_CLI'),
+    ['--data-dir', path.join(DEMO, 'data'), '--key-file', path.join(DEMO, 'keyring'), ...args],
+    { encoding: 'utf8', timeout: 20_000 },
+  );
+}
+
+// The directory of one version of the lifecycle test plugin (e.g. 'v1_2_0').
+export function lifecyclePlugin(variant) {
+  return path.join(env('VITRINE_E2E_LIFECYCLE'), variant);
 }
 
 export function pageUrl(name) {

@@ -20,7 +20,13 @@ for tool in node npm; do
 done
 [ -x "$chromium" ] || { echo "e2e: SKIP: $chromium is not installed (apt-get install chromium)"; exit 77; }
 for bin in host/cli/vitrine tools/grafana_sim/vitrine-grafana-sim; do
-  [ -x "$build/$bin" ] || { echo "e2e: $build/$bin is missing; build the targets vitrine vitrine-worker vitrine-grafana-sim dashboard alert_list annotation_timeline panel_image first" >&2; exit 1; }
+  [ -x "$build/$bin" ] || { echo "e2e: $build/$bin is missing; build the target e2e_prerequisites first" >&2; exit 1; }
+done
+# The lifecycle test plugin in several versions (tests/integration/lifecycle),
+# which plugin_upgrade_approval.test.mjs installs into the running demo.
+lifecycle=${VITRINE_E2E_LIFECYCLE:-$build/tests/integration/lifecycle}
+for v in v1_0_0 v1_2_0; do
+  [ -f "$lifecycle/$v/versioned.so" ] || { echo "e2e: $lifecycle/$v/versioned.so is missing; build the target e2e_prerequisites first" >&2; exit 1; }
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vitrine-e2e.XXXXXX")
@@ -96,6 +102,8 @@ mkdir -p "$tmp/node-tmp"
 export VITRINE_E2E_BASE=$base
 export VITRINE_E2E_DEMO=$demo
 export VITRINE_E2E_SIM=$build/tools/grafana_sim/vitrine-grafana-sim
+export VITRINE_E2E_CLI=$build/host/cli/vitrine
+export VITRINE_E2E_LIFECYCLE=$lifecycle
 export VITRINE_E2E_ARTIFACTS=$build/e2e/artifacts
 export VITRINE_E2E_NODE_MODULES=$npm_dir/node_modules
 export VITRINE_E2E_CHROMIUM=$chromium

@@ -3,6 +3,11 @@
 #include "render/html_escape.h"
 
 namespace vitrine::server::ui {
+namespace {
+constexpr std::string_view kErrorMark = "\x01[error]";
+}  // namespace
+
+std::string error_notice(const std::string& message) { return std::string(kErrorMark) + message; }
 
 std::string esc(std::string_view text) { return render::escape_html(text); }
 
@@ -35,9 +40,15 @@ std::string render(const Shell& s) {
     out += "<a href=\"/spaces/" + esc(s.space) + "\">" + esc(s.space) + "</a>";
     if (s.settings_link) out += "<a href=\"/spaces/" + esc(s.space) + "/settings\">Settings</a>";
   }
+  if (s.plugins_link) out += "<a href=\"/admin/plugins\">Plugins</a>";
   if (!s.csrf.empty()) out += button_form("/logout", "Log out", s.csrf, {}, "link");
   out += "</header><main>";
-  if (!s.flash.empty()) out += "<p class=\"flash\" role=\"status\">" + esc(s.flash) + "</p>";
+  if (s.flash.rfind(kErrorMark, 0) == 0) {
+    out += "<p class=\"flash error\" role=\"alert\">" + esc(s.flash.substr(kErrorMark.size())) +
+           "</p>";
+  } else if (!s.flash.empty()) {
+    out += "<p class=\"flash\" role=\"status\">" + esc(s.flash) + "</p>";
+  }
   out += s.body_html;
   for (auto part : s.body_parts) out += part;
   out += "</main></body></html>\n";

@@ -21,11 +21,17 @@ struct Shell {
   // large body it does not own without copying it first. The viewed
   // strings must outlive render().
   std::vector<std::string_view> body_parts;
-  std::string csrf;       // non-empty when logged in: the nav shows a logout form
-  std::string space;      // the current space, for nav links
+  std::string csrf;   // non-empty when logged in: the nav shows a logout form
+  std::string space;  // the current space, for nav links
   bool settings_link = false;
-  std::string flash;  // one-shot notice (escaped here)
+  bool plugins_link = false;  // platform admins: the nav links /admin/plugins
+  std::string flash;          // one-shot notice (escaped here); see error_notice()
 };
+
+// Flash notices travel through the session as one string. An error notice
+// carries a leading marker (a control character no message starts with) so
+// render() shows it apart from a success: another class and role="alert".
+std::string error_notice(const std::string& message);
 
 std::string render(const Shell& shell);
 Response page(int status, const Shell& shell);

@@ -34,8 +34,19 @@ input[type=text], input[type=password] { font: inherit; padding: .3rem .5rem; wi
   max-width: 32rem; border: 1px solid var(--line); border-radius: 6px; }
 label { display: block; margin: .75rem 0 .25rem; font-weight: 600; }
 .muted { color: var(--muted); }
-.flash { background: var(--ok-bg); padding: .5rem .75rem; border-radius: 6px; }
+.flash { background: var(--ok-bg); padding: .5rem .75rem; border-radius: 6px;
+  border-left: 4px solid #1a7f37; }
 .flash.error, .error-text { background: var(--err-bg); }
+.flash.error { border-left-color: #cf222e; color: #82071e; font-weight: 600; }
+.state { display: inline-block; padding: 0 .4rem; border-radius: 6px; white-space: nowrap; }
+.state-running { background: var(--ok-bg); }
+.state-awaiting-approval { background: var(--warn-bg); }
+.state-refused { background: var(--err-bg); }
+.unsigned { color: #82071e; font-weight: 700; }
+table.plugins td p { margin: 0 0 .25rem; }
+ul.diff { list-style: none; margin: .25rem 0 0; padding: 0; font-family: ui-monospace, monospace; }
+ul.diff .added { color: #1a7f37; }
+ul.diff .removed { color: #cf222e; }
 section { margin: 2rem 0; }
 img { max-width: 100%; height: auto; }
 )css";
