@@ -70,22 +70,30 @@ swap_loop() {
   done
 }
 
+# How often the `versioned` plugin itself rendered so far (its render histogram).
+plugin_renders() {
+  curl -sf "http://127.0.0.1:$port/metrics" |
+    awk '/^vitrine_plugin_render_seconds_count\{plugin="versioned"\}/ {n=$2} END {print n+0}'
+}
+
 rows=()
 for mode in $modes; do
   echo "bench: $mode: setting up in $work" >&2
   swap_setup "$mode"
   : >"$work/swaps.log"
+  renders_before=$(plugin_renders)
   swap_loop "$seconds" &
   echo $! >"$work/swap.pid"
   wrk -t2 -c32 -d${seconds}s --latency -s "$root/bench/load/count_errors.lua" -H "$auth" "$url" \
     >"$work/wrk-$mode.txt"
   wait "$(cat "$work/swap.pid")"; rm -f "$work/swap.pid"
+  renders=$(($(plugin_renders) - renders_before))
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk-$mode.txt")
   p99=$(awk '/ 99%/ {print $2}' "$work/wrk-$mode.txt")
   read -r non2xx boxes v100 v110 neither < <(sed -n 's/^swap-counts non2xx=\([0-9]*\) error_boxes=\([0-9]*\) v1.0.0=\([0-9]*\) v1.1.0=\([0-9]*\) neither=\([0-9]*\)$/\1 \2 \3 \4 \5/p' "$work/wrk-$mode.txt")
   sockerr=$(grep -o 'Socket errors:.*' "$work/wrk-$mode.txt" || echo "Socket errors: none")
   ok=$(grep -c '^ok' "$work/swaps.log" || true); failed=$(grep -c '^failed' "$work/swaps.log" || true)
-  echo "bench: $mode: $rps req/s, $ok swaps ($failed failed), non-2xx $non2xx, error boxes $boxes, pages 1.0.0 $v100 / 1.1.0 $v110 / neither $neither; $sockerr" >&2
+  echo "bench: $mode: $rps req/s, $ok swaps ($failed failed), non-2xx $non2xx, error boxes $boxes, pages 1.0.0 $v100 / 1.1.0 $v110 / neither $neither, $renders renders by versioned itself; $sockerr" >&2
   grep '^first-bad:' "$work/wrk-$mode.txt" >&2 || true
   [ "$failed" = 0 ] || { echo "bench: rollback failures:" >&2; sort -u "$work/swaps.err" >&2; }
   if [ "$boxes" != 0 ] || [ "$non2xx" != 0 ]; then  # the host's side of each bad page
@@ -97,13 +105,13 @@ for mode in $modes; do
   declare -A l=()
   for kv in "${lat[@]}"; do l[${kv%%=*}]=${kv#*=}; done
   echo "bench: $mode: approval-to-live ${lat[*]}" >&2
-  rows+=("| $mode | $rps req/s, p99 $p99 | $ok ($failed failed) | $non2xx | $boxes | $v100 / $v110 / $neither | ${l[live_median]} ms / ${l[live_p99]} ms (min ${l[live_min]}) | ${l[cli_median]} ms / ${l[cli_p99]} ms | ${l[bad_polls]} |")
+  rows+=("| $mode | $rps req/s, p99 $p99 | $ok ($failed failed) | $non2xx | $boxes | $v100 / $v110 / $neither | $renders | ${l[live_median]} ms / ${l[live_p99]} ms (min ${l[live_min]}) | ${l[cli_median]} ms / ${l[cli_p99]} ms | ${l[bad_polls]} |")
   unset l
 done
 
 cat <<TABLE
-| mode | wrk -t2 -c32 -d${seconds}s on the page | swaps during load (CLI failures) | non-2xx | pages with an error box | pages showing 1.0.0 / 1.1.0 / neither | approval-to-live, median / p99 of $swaps | CLI run time, median / p99 | bad polls during the $swaps |
-|---|---|---|---|---|---|---|---|---|
+| mode | wrk -t2 -c32 -d${seconds}s on the page | swaps during load (CLI failures) | non-2xx | pages with an error box | pages showing 1.0.0 / 1.1.0 / neither | renders by versioned itself | approval-to-live, median / p99 of $swaps | CLI run time, median / p99 | bad polls during the $swaps |
+|---|---|---|---|---|---|---|---|---|---|
 $(printf '%s\n' "${rows[@]}")
 TABLE
 echo "target: 0 non-2xx and 0 error boxes; approval-to-live within 1 s (reconciler period 200 ms)" >&2

@@ -43,6 +43,21 @@ int report(const license::LoadResult& r) {
   return r.rule == "license-unreadable" ? 2 : 1;
 }
 
+// A server on this data directory applies a new license within a second:
+// the audited row bumps the change feed its reconciler watches. Without a
+// database there is no server to tell.
+void note_license_change(const std::string& data_dir, const char* action,
+                         const std::string& subject) {
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / store::kSqliteFileName)) return;
+  store::StoreOptions so;
+  so.data_dir = data_dir;
+  auto s = store::Store::open(std::move(so));
+  if (!s) return;
+  (void)store::run_audited(
+      (*s)->context(), store::AuditEvent{store_detail::local_actor(), "", action, subject, "", {}},
+      [] { return store::ok_status(); });
+}
+
 }  // namespace
 
 void add_license_commands(CLI::App& app, int& exit_code) {
@@ -76,19 +91,7 @@ void add_license_commands(CLI::App& app, int& exit_code) {
     exit_code = report(license::install(o->file, o->data_dir, o->dev, now_s()));
     if (exit_code != 0) return;
     std::cout << "installed into " << o->data_dir << "/license.json\n";
-    // A server on this data directory applies it within a second: the
-    // audited row bumps the change feed it watches.
-    if (std::filesystem::exists(std::filesystem::path(o->data_dir) / store::kSqliteFileName)) {
-      store::StoreOptions so;
-      so.data_dir = o->data_dir;
-      auto s = store::Store::open(std::move(so));
-      if (s) {
-        (void)store::run_audited(
-            (*s)->context(),
-            store::AuditEvent{store_detail::local_actor(), "", "license.install", o->file, "", {}},
-            [] { return store::ok_status(); });
-      }
-    }
+    note_license_change(o->data_dir, "license.install", o->file);
   });
 
   auto* show = group->add_subcommand("show", "Show the installed license");
@@ -100,7 +103,7 @@ void add_license_commands(CLI::App& app, int& exit_code) {
   auto* dev = group->add_subcommand(
       "dev",
       "Create a development license for testing gated features locally; it is accepted "
-      "only by a host running with --dev");
+      "only by a host whose config sets dev_mode: true");
   dev->add_option("--data-dir", o->data_dir, "Data directory");
   dev->add_option("--features", o->features, "Feature names to grant")->delimiter(',')->required();
   dev->add_option("--licensee", o->licensee, "Name shown on the license");
@@ -112,7 +115,9 @@ void add_license_commands(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    std::cout << "wrote " << o->data_dir << "/dev-license.json (accepted only with --dev)\n";
+    std::cout << "wrote " << o->data_dir
+              << "/dev-license.json (accepted only by a host with dev_mode: true)\n";
+    note_license_change(o->data_dir, "license.dev", "dev-license.json");
     exit_code = report(license::load_installed(o->data_dir, true, now_s()));
   });
 }

@@ -163,5 +163,31 @@ TEST_F(PluginLifecycle, LC_SignedBundleInstallsAndABadOneChangesNothing) {
   EXPECT_THAT(r.output, HasSubstr("[bundle-unsigned]"));
 }
 
+TEST_F(PluginLifecycle, LC_ALicenseReachesARunningHostWithoutRestart) {
+  admin_ = create_token("platform-admin");
+  extra_config_ = "dev_mode: true\n";
+  start_server();
+  auto badge = [&] {
+    return http(port_, "POST", "/api/v1/spaces/demo/render", admin_,
+                "{\"markdown\": \"```alert-badge\\n```\\n\"}");
+  };
+  EXPECT_THAT(badge().body, HasSubstr("not-licensed"));
+  auto r = run(std::string(VITRINE_CLI_PATH) + " license dev --data-dir " +
+               config_.data_dir.string() + " --features alert-badges");
+  ASSERT_EQ(r.status, 0) << r.output;
+  const auto start = std::chrono::steady_clock::now();
+  double ms = -1;
+  while (std::chrono::steady_clock::now() - start < std::chrono::seconds(3)) {
+    if (badge().body.find("not-licensed") == std::string::npos) {
+      ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+               .count();
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(ms, 0) << badge().body;
+  EXPECT_LE(ms, 1000);
+}
+
 }  // namespace
 }  // namespace vitrine::testing

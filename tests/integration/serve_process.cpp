@@ -132,6 +132,7 @@ std::string ServedHost::write_config(uint16_t port, const std::string& plugin_mo
     out << "    - host: " << r.host << "\n      address: " << r.address
         << "\n      port: " << r.port << "\n";
   }
+  out << extra_config_;
   return file.string();
 }
 

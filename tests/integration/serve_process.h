@@ -66,6 +66,7 @@ class ServedHost : public HostFixture {
   std::string create_token(const std::string& role);
 
   std::filesystem::path key_file_;
+  std::string extra_config_;  // appended to vitrine.yml (top-level keys)
   uint16_t port_ = 0;
   ServeProcess server_;
 };
