@@ -10,6 +10,7 @@
 #include "plugins/loader.h"
 #include "reconcile/plugin_plan.h"
 #include "runtime/runtime.h"
+#include "store/audit.h"
 
 namespace vitrine::runtime {
 namespace {
@@ -185,6 +186,28 @@ std::string Runtime::apply_plugins() {
                                {"version", p.manifest.version},
                                {"state", p.state},
                                {"detail", p.detail}});
+  }
+  // A refusal is audited when this host first sees it (P9): an impostor or
+  // tampered library, or one the loader refused.
+  for (const auto& p : next->plugins) {
+    if (p.state != "refused" || p.artifact.plugin_id.empty()) continue;
+    bool known = false;
+    if (previous) {
+      for (const auto& q : previous->plugins) {
+        known = known || (q.instance == p.instance && q.state == "refused");
+      }
+    }
+    if (known) continue;
+    (void)store_->audit().record(store::AuditEvent{
+        "vitrine",
+        "",
+        "plugin.refused",
+        p.artifact.plugin_id + "@" + p.artifact.version,
+        "deny",
+        {{"rule", p.rule, false},
+         {"library_sha256", p.artifact.library_sha256, false},
+         {"signed_by", p.artifact.signer.empty() ? "unsigned" : p.artifact.signer, false},
+         {"reason", p.detail, false}}});
   }
   // Versions that ran before and do not now release their workers.
   std::vector<std::string> retired;

@@ -121,6 +121,8 @@ TEST_F(PluginLifecycle, LC_UpgradeApproveRollbackAndImpostorWhileServing) {
   EXPECT_THAT(r.output, HasSubstr("plugin.install"));
   EXPECT_THAT(r.output, HasSubstr("plugin.approve"));
   EXPECT_THAT(r.output, HasSubstr("plugin.rollback"));
+  EXPECT_THAT(r.output, HasSubstr("plugin.refused"));
+  EXPECT_THAT(r.output, HasSubstr("plugin-artifact-unapproved"));
   EXPECT_THAT(r.output, HasSubstr("unsigned"));
 }
 

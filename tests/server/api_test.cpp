@@ -207,6 +207,21 @@ TEST_F(Api, P9_PluginsListApproveEnableDisable) {
   EXPECT_EQ(api("GET", "/api/v1/spaces/alpha/audit?format=xml", alpha_admin_).status, 400);
 }
 
+// Every API route takes exactly the manifest's plugin id grammar
+// ([a-z][a-z0-9_]{1,63}): all four bundled plugins, three of them with '_'.
+TEST_F(Api, LC_EveryBundledPluginIdWorksInEveryPluginRoute) {
+  for (const std::string id : {"dashboard", "alert_list", "annotation_timeline", "panel_image"}) {
+    auto approve = api("POST", "/api/v1/plugins/" + id + "/approve", platform_);
+    EXPECT_EQ(approve.status, 200) << id << ": " << approve.body;
+    EXPECT_NE(approve.body.find("\"approved\":true"), std::string::npos) << approve.body;
+    EXPECT_EQ(api("DELETE", "/api/v1/spaces/alpha/plugins/" + id, alpha_admin_).status, 200) << id;
+    EXPECT_EQ(api("PUT", "/api/v1/spaces/alpha/plugins/" + id, alpha_admin_).status, 200) << id;
+    EXPECT_EQ(api("GET", "/api/v1/plugins/" + id + "/usage", platform_).status, 200) << id;
+  }
+  EXPECT_EQ(api("POST", "/api/v1/plugins/Alert_List/approve", platform_).status, 404);
+  EXPECT_EQ(api("POST", "/api/v1/plugins/alert-list/approve", platform_).status, 404);
+}
+
 TEST_F(Api, TestConnectionAnswersWithoutToken) {
   auto r = api("POST", "/api/v1/spaces/alpha/test-connection", alpha_admin_);
   ASSERT_EQ(r.status, 200) << r.body;

@@ -182,6 +182,23 @@ TEST_F(Ui, P6_AssetsOnlyForTheirSpace) {
   EXPECT_EQ(send("GET", path).status, 303);  // anonymous: to the login form
 }
 
+TEST_F(Ui, LC_EveryBundledPluginIdWorksInTheSettingsForm) {
+  const std::string cookie = login(alpha_admin_);
+  const std::string csrf = csrf_of("/spaces/alpha/settings", cookie);
+  for (const std::string id : {"dashboard", "alert_list", "annotation_timeline", "panel_image"}) {
+    for (const char* enabled : {"0", "1"}) {
+      auto out = send("POST", "/spaces/alpha/settings/plugins/" + id,
+                      {{"Cookie", cookie},
+                       {"Origin", origin()},
+                       {"Content-Type", "application/x-www-form-urlencoded"}},
+                      "csrf=" + csrf + "&enabled=" + enabled);
+      EXPECT_EQ(out.status, 303) << id;
+    }
+    auto page = send("GET", "/spaces/alpha/settings", {{"Cookie", cookie}});
+    EXPECT_NE(page.body.find(id + " enabled."), std::string::npos) << id;
+  }
+}
+
 TEST_F(Ui, LogoutEndsTheSession) {
   const std::string cookie = login(alpha_admin_);
   const std::string csrf = csrf_of("/spaces/alpha/settings", cookie);
