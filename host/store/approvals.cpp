@@ -99,29 +99,9 @@ Result<std::optional<ApprovalRow>> Approvals::latest(const std::string& plugin_i
 }
 
 Result<ApprovalRow> Approvals::approve(const std::string& who, const manifest::Manifest& m) {
-  ApprovalRow row;
-  row.plugin_id = m.id;
-  row.version = m.version;
-  row.permissions_json = canonical_json(permissions_of(m));
-  row.permissions_hash = crypto::sha256_hex(row.permissions_json);
-  row.approved_at_ms = ctx_.now();
-  row.approved_by = who;
-  AuditEvent ev{who, "", "plugin.approve", m.id + "@" + m.version, "", {}};
-  ev.detail = {{"permissions_hash", row.permissions_hash, false},
-               {"permissions", row.permissions_json, false}};
-  auto st = run_audited(ctx_, ev, [&]() -> Status {
-    auto id = ctx_.db.insert_approval(row);
-    if (!id) return id.error();
-    row.id = *id;
-    return ok_status();
-  });
-  if (!st) return st.error();
-  if (ctx_.log) {
-    ctx_.log->info(
-        "plugin.approved",
-        {{"plugin", m.id}, {"version", m.version}, {"permissions_hash", row.permissions_hash}});
-  }
-  return row;
+  // Not pinned to an artifact yet: a host pins it to the first installed
+  // artifact with this id, version and permission set (pin_legacy).
+  return approve(who, LoadedArtifact{ArtifactRow{}, m});
 }
 
 Result<ApprovalRow> Approvals::approve(const std::string& who, const LoadedArtifact& artifact) {
@@ -136,12 +116,14 @@ Result<ApprovalRow> Approvals::approve(const std::string& who, const LoadedArtif
   row.manifest_sha256 = artifact.row.manifest_sha256;
   row.library_sha256 = artifact.row.library_sha256;
   AuditEvent ev{who, "", "plugin.approve", m.id + "@" + m.version, "", {}};
-  ev.detail = {
-      {"permissions_hash", row.permissions_hash, false},
-      {"permissions", row.permissions_json, false},
-      {"library_sha256", row.library_sha256, false},
-      {"manifest_sha256", row.manifest_sha256, false},
-      {"signed_by", artifact.row.signer.empty() ? "unsigned" : artifact.row.signer, false}};
+  ev.detail = {{"permissions_hash", row.permissions_hash, false},
+               {"permissions", row.permissions_json, false}};
+  if (!row.library_sha256.empty()) {
+    ev.detail.push_back({"library_sha256", row.library_sha256, false});
+    ev.detail.push_back({"manifest_sha256", row.manifest_sha256, false});
+    ev.detail.push_back(
+        {"signed_by", artifact.row.signer.empty() ? "unsigned" : artifact.row.signer, false});
+  }
   auto st = run_audited(ctx_, ev, [&]() -> Status {
     auto id = ctx_.db.insert_approval(row);
     if (!id) return id.error();
@@ -156,6 +138,11 @@ Result<ApprovalRow> Approvals::approve(const std::string& who, const LoadedArtif
     return ok_status();
   });
   if (!st) return st.error();
+  if (ctx_.log) {
+    ctx_.log->info(
+        "plugin.approved",
+        {{"plugin", m.id}, {"version", m.version}, {"permissions_hash", row.permissions_hash}});
+  }
   return row;
 }
 

@@ -16,6 +16,7 @@
 #include "bundle/bundle.h"
 #include "bundle/digest.h"
 #include "bundle/keys.h"
+#include "support/shell_run.h"
 
 namespace fs = std::filesystem;
 using namespace vitrine::bundle;
@@ -24,22 +25,8 @@ using ::testing::Not;
 
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using vitrine::test_support::Run;
+using vitrine::test_support::run;
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "host_fixture.h"
+#include "support/shell_run.h"
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -15,22 +16,8 @@ using ::testing::Not;
 namespace vitrine::testing {
 namespace {
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using test_support::Run;
+using test_support::run;
 
 class CliSpaceTest : public HostFixture {
  protected:

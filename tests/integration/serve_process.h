@@ -10,15 +10,12 @@
 #include <string>
 
 #include "host_fixture.h"
+#include "support/shell_run.h"
 
 namespace vitrine::testing {
 
-struct Run {
-  int status = -1;     // exit status; -1 when it did not exit normally
-  std::string output;  // stdout and stderr together
-};
-// Runs `command` through /bin/sh with stderr joined to stdout.
-Run run(const std::string& command);
+using test_support::Run;
+using test_support::run;
 
 uint16_t free_port();
 

@@ -27,6 +27,7 @@
 
 #include "store/data_dir_lock.h"
 #include "store/sqlite/sqlite_backend.h"
+#include "support/shell_run.h"
 #include "test_support.h"
 
 namespace vitrine::store::testing {
@@ -36,22 +37,8 @@ using namespace std::chrono_literals;
 
 constexpr const char* kMasterKey = "dGVzdC1rZXktMDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY=";
 
-struct Run {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
-
-Run run(const std::string& command) {
-  Run r;
-  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
+using test_support::Run;
+using test_support::run;
 
 // A `vitrine serve` child with its output in files.
 struct Server {
