@@ -2,13 +2,16 @@
 // the space-settings page, from the command line. It needs the config (not
 // only the data directory) because the request goes out through the same
 // egress path as every plugin fetch: CA bundle, resolver overrides,
-// timeouts. The result is audited like the UI's.
+// timeouts. The result is audited like the UI's. The answer is one line;
+// the runtime's JSON log (plugin imports, worker starts) only goes to stderr
+// with --log-json, as for the other store commands.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "cli/store_commands.h"
 #include "config/config.h"
+#include "log/log.h"
 #include "runtime/runtime.h"
 
 namespace vitrine::cli {
@@ -25,7 +28,9 @@ void add_space_test_command(CLI::App& app, int& exit_code) {
   cmd->add_option("space", o->space, "Space key")->required();
   cmd->add_option("--config", o->config, "vitrine.yml (egress settings, data directory, key)")
       ->required();
-  cmd->callback([o, &exit_code] {
+  const store_detail::GlobalOptions& global = store_detail::global_options(app);
+  cmd->callback([o, &global, &exit_code] {
+    if (!global.log_json) log::set_sink([](const std::string&) {});
     auto loaded = config::load_config(o->config);
     if (!loaded.config) {
       for (const auto& d : loaded.diagnostics) std::cerr << manifest::format(d) << "\n";

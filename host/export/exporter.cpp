@@ -1,5 +1,6 @@
 #include "export/exporter.h"
 
+#include <algorithm>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -51,6 +52,17 @@ std::vector<PageReport> export_pages(
     std::stringstream md;
     md << in.rdbuf();
     auto rendered = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
+    // Stale content was served while its refresh started in the background.
+    // An export has no later view to pick that refresh up, so it waits for
+    // it (each within the macro deadline) and renders the page again: the
+    // macro is then fresh, or stale with why the refresh failed.
+    const bool any_stale = std::any_of(
+        rendered->macros.begin(), rendered->macros.end(),
+        [](const render::MacroOutcome& m) { return m.state == render::MacroState::stale; });
+    if (any_stale) {
+      engine.drain();
+      rendered = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
+    }
     const render::PageOutcome& page = *rendered;
     rep.macros = page.macros.size();
     for (const auto& m : page.macros) {

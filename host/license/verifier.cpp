@@ -103,6 +103,14 @@ VerifyResult verify_license(std::string_view text, const VerifyOptions& opt) {
     if (k.kid == e.kid) key = &k;
   }
   if (key == nullptr) {
+    // A development license (vitrine license dev) on a host without dev mode
+    // is the common case; say how to accept it rather than "upgrade".
+    if (e.kid.rfind("dev-", 0) == 0) {
+      return fail("license-key-unknown",
+                  "license was signed with the development key '" + e.kid +
+                      "', which a host trusts only with dev_mode: true in vitrine.yml (and "
+                      "'vitrine license verify|install' only with --dev); never in production");
+    }
     return fail("license-key-unknown",
                 "license was signed with key '" + e.kid +
                     "', which this host does not trust; upgrade the host or ask the issuer "
@@ -110,8 +118,8 @@ VerifyResult verify_license(std::string_view text, const VerifyOptions& opt) {
   }
   if (key->dev && !opt.dev_mode) {
     return fail("license-dev-key",
-                "this is a development license; it is accepted only when the host runs in dev "
-                "mode (--dev), never in production");
+                "this is a development license; it is accepted only by a host with dev_mode: "
+                "true in vitrine.yml (the license CLI: --dev), never in production");
   }
   // The signature is checked before a single payload byte is interpreted.
   if (!ed25519_verify(key->public_key, signing_message(e.kid, e.payload), e.signature)) {

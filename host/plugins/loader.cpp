@@ -121,9 +121,11 @@ Discovery discover_plugins(const fs::path& dir) {
     }
   }
   if (ec) {
-    report.refused.push_back(Refusal{dir.filename().string(), dir, "plugins-dir-unreadable",
-                                     "cannot read the plugins directory (" + ec.message() +
-                                         "); check --plugins-dir and its permissions"});
+    // Not a plugin: no id, so the line names the directory, not a plugin
+    // called after its last path component.
+    report.refused.push_back(
+        Refusal{"", dir, "plugins-dir-unreadable",
+                "cannot be read (" + ec.message() + "); check --plugins-dir and its permissions"});
     return report;
   }
   std::sort(manifests.begin(), manifests.end());

@@ -117,7 +117,14 @@ struct Engine::Impl {
   std::mutex mu;
   std::map<std::string, std::shared_future<Rendered>> in_flight;  // single-flight
   std::set<std::string> refreshing;
-  std::map<std::string, int64_t> retry_after_ms;  // refresh backoff per hot key
+  // Refresh backoff per hot key, with why the last attempt failed: readers
+  // of stale content (and a static export, which has no later refresh) are
+  // told the reason, not only that a refresh happened.
+  struct RetryAfter {
+    int64_t until_ms = 0;
+    std::string reason;
+  };
+  std::map<std::string, RetryAfter> retry_after_ms;
   std::shared_mutex pages_mu;
   std::unordered_map<std::string, std::shared_ptr<const ParsedPage>> parsed_pages;
   std::size_t parsed_pages_bytes = 0;
@@ -331,6 +338,7 @@ struct Engine::Impl {
       r.rule = "render-internal";
     }
     const bool ok = r.ok;
+    const Rendered failed = ok ? Rendered{} : r;
     promise.set_value(std::move(r));
     std::lock_guard lock(mu);
     in_flight.erase(res.hot_key);
@@ -339,7 +347,9 @@ struct Engine::Impl {
     } else {
       // Bounded: a burst of distinct failing macros cannot grow it forever.
       if (retry_after_ms.size() >= 65536) retry_after_ms.clear();
-      retry_after_ms[res.hot_key] = now_ms() + kRefreshBackoffMs;
+      std::string reason = failed.error.empty() ? "the plugin gave no reason" : failed.error;
+      if (!failed.rule.empty()) reason += " [" + failed.rule + "]";
+      retry_after_ms[res.hot_key] = RetryAfter{now_ms() + kRefreshBackoffMs, std::move(reason)};
     }
     return fut;
   }
@@ -350,8 +360,8 @@ struct Engine::Impl {
     {
       std::lock_guard lock(mu);
       if (auto it = retry_after_ms.find(res.hot_key);
-          it != retry_after_ms.end() && now_ms() < it->second) {
-        return "Grafana did not answer the last refresh; retrying shortly";
+          it != retry_after_ms.end() && now_ms() < it->second.until_ms) {
+        return "the last refresh failed: " + it->second.reason;
       }
       if (!refreshing.insert(res.hot_key).second) return "a refresh is under way";
     }

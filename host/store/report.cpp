@@ -6,6 +6,7 @@
 #include <ctime>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "store/approvals.h"
 #include "store/json_log.h"
@@ -27,6 +28,21 @@ std::string md_cell(std::string_view s) {
     }
   }
   return out;
+}
+
+// The identity the runtime gives its own connection test (the settings
+// page's "Test connection" and `vitrine spaces test`, runtime.cpp): one
+// GET /api/search?limit=1 to the space's own Grafana origin. It is the host,
+// not a plugin, so it has no approval and is reported on its own.
+constexpr std::string_view kHostConnectionTest = "vitrine-host";
+
+std::string fetch_table(const std::map<std::tuple<std::string, std::string, std::string>, int>& f) {
+  std::string out = "| verdict | URL (query values redacted) | rule | count |\n|---|---|---|---|\n";
+  for (const auto& [k, n] : f) {
+    out += "| " + md_cell(std::get<0>(k)) + " | " + md_cell(std::get<1>(k)) + " | " +
+           md_cell(std::get<2>(k)) + " | " + std::to_string(n) + " |\n";
+  }
+  return out + "\n";
 }
 
 }  // namespace
@@ -135,7 +151,8 @@ std::string format_review_md(const std::vector<AuditRow>& rows,
   for (const auto& r : rows) {
     if (r.action == "egress.fetch") {
       std::string plugin = egress_row_plugin(r);
-      plugins.insert(plugin);
+      // An approved plugin that happens to use the id stays a plugin.
+      if (plugin != kHostConnectionTest || by_plugin.count(plugin) != 0) plugins.insert(plugin);
       ++fetched[plugin][{r.verdict, r.subject, audit_detail_string(r.detail_json, "rule")}];
     } else {
       ++admin_actions[r.action + " (" + r.verdict + ")"];
@@ -177,12 +194,16 @@ std::string format_review_md(const std::vector<AuditRow>& rows,
       out += "No egress recorded.\n\n";
       continue;
     }
-    out += "| verdict | URL (query values redacted) | rule | count |\n|---|---|---|---|\n";
-    for (const auto& [k, n] : f->second) {
-      out += "| " + md_cell(std::get<0>(k)) + " | " + md_cell(std::get<1>(k)) + " | " +
-             md_cell(std::get<2>(k)) + " | " + std::to_string(n) + " |\n";
-    }
-    out += "\n";
+    out += fetch_table(f->second);
+  }
+  if (auto host = fetched.find(std::string(kHostConnectionTest));
+      host != fetched.end() && plugins.count(host->first) == 0) {
+    out +=
+        "## The host's connection test\n\n"
+        "Requests the host made itself when an admin tested a space's Grafana connection (the "
+        "space-settings page or `vitrine spaces test`): `GET /api/search?limit=1` to the space's "
+        "own Grafana origin with its token. No plugin was involved; no approval applies.\n\n";
+    out += fetch_table(host->second);
   }
   out += "## Admin actions\n\n";
   if (admin_actions.empty()) out += "None recorded.\n";

@@ -56,7 +56,10 @@ typedef struct vitrine_http_v1 {
    * http_status), VITRINE_E_DENIED when policy refused it (no request was
    * sent), VITRINE_E_UNAVAILABLE, VITRINE_E_TIMEOUT, VITRINE_E_TOO_LARGE,
    * VITRINE_E_UPSTREAM, or VITRINE_E_INVALID for a malformed request struct.
-   * [render-thread] */
+   * A connection reset or closed before one byte of a response arrived is
+   * VITRINE_E_UNAVAILABLE (rule egress-connection-reset: Grafana did not
+   * answer); a response that began and was cut short is VITRINE_E_UPSTREAM
+   * (egress-response-truncated). [render-thread] */
   vitrine_status (*get)(vitrine_call* call, const vitrine_http_request* request,
                         vitrine_http_response* response);
 } vitrine_http_v1;

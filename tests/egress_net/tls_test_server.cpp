@@ -259,6 +259,13 @@ void TlsTestServer::serve(int fd) {
       off += static_cast<std::size_t>(n);
     }
   }
+  if (route.reset) {
+    // The caller's close(fd) now sends an RST instead of a FIN.
+    const linger abort_close{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
+    SSL_free(ssl);
+    return;
+  }
   SSL_shutdown(ssl);  // close_notify: the body (if unframed) is complete
   ERR_clear_error();
   SSL_free(ssl);

@@ -56,6 +56,9 @@ class TestPki {
 struct Route {
   std::string raw;                    // the full response bytes, sent as-is
   std::chrono::milliseconds drip{0};  // > 0: send `raw` one byte per interval
+  // true: after `raw`, abort the TCP connection with an RST (SO_LINGER 0),
+  // without a TLS close_notify.
+  bool reset = false;
 };
 
 struct SeenRequest {

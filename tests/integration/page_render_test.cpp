@@ -152,7 +152,7 @@ TEST_F(PageRender, P8_StaleRefreshBacksOffWhileGrafanaFails) {
     EXPECT_THAT(out.html, HasSubstr("Checkout"));
     engine_->drain();  // let each refresh finish (and fail) before the next view
     if (i > 0) {
-      EXPECT_THAT(out.html, HasSubstr("did not answer the last refresh")) << i;
+      EXPECT_THAT(out.html, HasSubstr("the last refresh failed: ")) << i;
     }
   }
   EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);

@@ -187,6 +187,9 @@ TEST_F(LicenseFiles, DevLicenseFlowWorksOnlyInDevMode) {
   EXPECT_TRUE(dev.license.dev);
   auto prod = verify_file(dir / "dev-license.json", dir, false, kNow);
   EXPECT_EQ(prod.rule, "license-key-unknown");  // the dev key is not even trusted
+  // ...and the refusal says how to accept it, not "upgrade the host".
+  EXPECT_NE(prod.reason.find("dev_mode: true"), std::string::npos) << prod.reason;
+  EXPECT_EQ(prod.reason.find("upgrade"), std::string::npos) << prod.reason;
 }
 
 TEST_F(LicenseFiles, NoLicenseInstalled) {

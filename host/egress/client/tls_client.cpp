@@ -391,6 +391,16 @@ class HttpReader {
       case Io::unexpected_eof:
         eof_clean_ = io == Io::clean_eof;
         eof_ = true;
+        // Not one byte of a response: Grafana did not answer at all, which is
+        // VITRINE_E_UNAVAILABLE (capabilities.h), as a reset is. Only a
+        // response cut short is VITRINE_E_UPSTREAM.
+        if (wire_ == 0) {
+          r = fail(Outcome::unavailable, "egress-connection-reset",
+                   origin_ +
+                       " closed the connection without answering the request; retry "
+                       "later or check the server");
+          return false;
+        }
         r = fail(Outcome::upstream, "egress-response-truncated",
                  origin_ + " closed the connection in the middle of " + std::string(what) +
                      "; the response is incomplete, retry later or check the server");
