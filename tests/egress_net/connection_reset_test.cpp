@@ -15,33 +15,7 @@ namespace {
 
 using client::http_get;
 
-vitrine_str s(const char* text) { return vitrine_str{text, std::strlen(text)}; }
-std::string str(const vitrine_str& v) {
-  return v.len == 0 ? std::string() : std::string(v.ptr, v.len);
-}
-
-int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-class ConnectionEnds : public EgressNet {
- protected:
-  ConnectionEnds() {
-    call_.space_key = kSpace;
-    call_.deadline_ms = unix_ms() + 5000;
-    request_.struct_size = sizeof(request_);
-    response_.struct_size = sizeof(response_);
-  }
-  vitrine_status get(const char* url) {
-    request_.url = s(url);
-    if (!fetcher_) fetcher();
-    return http_get(*fetcher_, space_, plugin_, &call_, &request_, &response_);
-  }
-  vitrine_call call_;
-  vitrine_http_request request_{};
-  vitrine_http_response response_{};
-};
+class ConnectionEnds : public CapabilityCall {};
 
 TEST_F(ConnectionEnds, egress_connection_reset_RstBeforeAnyResponseIsUnavailable) {
   Route rst;

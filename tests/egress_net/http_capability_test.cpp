@@ -13,38 +13,12 @@ namespace {
 
 using client::http_get;
 
-vitrine_str s(const char* text) { return vitrine_str{text, std::strlen(text)}; }
-std::string str(const vitrine_str& v) {
-  return v.len == 0 ? std::string() : std::string(v.ptr, v.len);
-}
-
-int64_t unix_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-class HttpCapability : public EgressNet {
- protected:
-  HttpCapability() {
-    call_.space_key = kSpace;
-    call_.deadline_ms = unix_ms() + 5000;
-    request_.struct_size = sizeof(request_);
-    response_.struct_size = sizeof(response_);
-  }
-  vitrine_status get(const char* url) {
-    request_.url = s(url);
-    if (!fetcher_) fetcher();
-    return http_get(*fetcher_, space_, plugin_, &call_, &request_, &response_);
-  }
-  vitrine_call call_;
-  vitrine_http_request request_{};
-  vitrine_http_response response_{};
-};
+class HttpCapability : public CapabilityCall {};
 
 TEST_F(HttpCapability, P1_OkFillsHostOwnedResponse) {
   auto& g = server("grafana.test");
   g.route("/api/search", {http_response(200, "[]", {"Content-Type: application/json"}), {}});
-  const vitrine_http_header headers[] = {{s("Accept"), s("application/json")}};
+  const vitrine_http_header headers[] = {{c_str("Accept"), c_str("application/json")}};
   request_.headers = headers;
   request_.header_count = 1;
   ASSERT_EQ(get("https://grafana.test/api/search"), VITRINE_OK) << str(response_.reason);
@@ -67,7 +41,7 @@ TEST_F(HttpCapability, egress_host_not_declared_IsDeniedNotAFakeResponse) {
 
 TEST_F(HttpCapability, header_forbidden_PluginAuthorizationRefused) {
   server("grafana.test");
-  const vitrine_http_header headers[] = {{s("Authorization"), s("Bearer stolen")}};
+  const vitrine_http_header headers[] = {{c_str("Authorization"), c_str("Bearer stolen")}};
   request_.headers = headers;
   request_.header_count = 1;
   ASSERT_EQ(get("https://grafana.test/api/search"), VITRINE_E_DENIED);
@@ -121,7 +95,7 @@ TEST_F(HttpCapability, InvalidStructsAreRefused) {
   EXPECT_EQ(http_get(*fetcher_, space_, plugin_, &call_, &bad, &response_), VITRINE_E_INVALID);
 
   bad = request_;
-  bad.url = s("https://grafana.test/api/search");
+  bad.url = c_str("https://grafana.test/api/search");
   bad.headers = nullptr;
   bad.header_count = 2;
   EXPECT_EQ(http_get(*fetcher_, space_, plugin_, &call_, &bad, &response_), VITRINE_E_INVALID);

@@ -8,13 +8,16 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "egress/client/fetcher.h"
+#include "egress/client/http_capability.h"
 #include "egress/policy.h"
+#include "plugins/call.h"
 #include "tls_test_server.h"
 
 namespace vitrine::egress::nettest {
@@ -134,6 +137,35 @@ class EgressNet : public ::testing::Test {
   std::vector<client::ResolveOverride> overrides_;
   std::vector<std::unique_ptr<TlsTestServer>> servers_;
   std::unique_ptr<client::Fetcher> fetcher_;
+};
+
+// A plugin's http.get through the real capability: one call handle with a
+// 5 s deadline in space kSpace, and request/response structs of this ABI.
+inline vitrine_str c_str(const char* text) { return vitrine_str{text, std::strlen(text)}; }
+inline std::string str(const vitrine_str& v) {
+  return v.len == 0 ? std::string() : std::string(v.ptr, v.len);
+}
+inline int64_t unix_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+class CapabilityCall : public EgressNet {
+ protected:
+  CapabilityCall() {
+    call_.space_key = kSpace;
+    call_.deadline_ms = unix_ms() + 5000;
+    request_.struct_size = sizeof(request_);
+    response_.struct_size = sizeof(response_);
+  }
+  vitrine_status get(const char* url) {
+    request_.url = c_str(url);
+    if (!fetcher_) fetcher();
+    return client::http_get(*fetcher_, space_, plugin_, &call_, &request_, &response_);
+  }
+  vitrine_call call_;
+  vitrine_http_request request_{};
+  vitrine_http_response response_{};
 };
 
 }  // namespace vitrine::egress::nettest

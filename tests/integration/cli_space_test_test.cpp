@@ -21,21 +21,6 @@ using test_support::run;
 
 class CliSpaceTest : public HostFixture {
  protected:
-  // The fixture's configuration as a vitrine.yml (the key comes from
-  // VITRINE_MASTER_KEY, which the fixture sets).
-  std::string write_config() {
-    const auto file = dir_ / "vitrine.yml";
-    std::ofstream out(file);
-    out << "data_dir: " << config_.data_dir.string() << "\n"
-        << "plugins_dir: " << config_.plugins_dir.string() << "\n"
-        << "plugins:\n  mode: in-process\n"
-        << "egress:\n  extra_ca_file: " << config_.extra_ca_file.string() << "\n  resolve:\n";
-    for (const auto& r : config_.resolve) {
-      out << "    - host: " << r.host << "\n      address: " << r.address
-          << "\n      port: " << r.port << "\n";
-    }
-    return file.string();
-  }
   std::string cli() const { return VITRINE_CLI_PATH; }
 };
 

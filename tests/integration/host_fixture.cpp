@@ -86,4 +86,21 @@ std::string HostFixture::page(const std::string& markdown, render::PageOutcome* 
   return p->body_html;
 }
 
+std::string HostFixture::write_config(const std::string& plugin_mode,
+                                      const std::string& extra) const {
+  const auto file = dir_ / "vitrine.yml";
+  std::ofstream out(file);
+  out << "data_dir: " << config_.data_dir.string() << "\n"
+      << "plugins_dir: " << config_.plugins_dir.string() << "\n"
+      << "plugins:\n  mode: " << plugin_mode << "\n";
+  if (plugin_mode == "worker") out << "  worker_path: " << VITRINE_WORKER_PATH << "\n";
+  out << "egress:\n  extra_ca_file: " << config_.extra_ca_file.string() << "\n  resolve:\n";
+  for (const auto& r : config_.resolve) {
+    out << "    - host: " << r.host << "\n      address: " << r.address
+        << "\n      port: " << r.port << "\n";
+  }
+  out << extra;
+  return file.string();
+}
+
 }  // namespace vitrine::testing

@@ -24,6 +24,12 @@ class HostFixture : public ::testing::Test {
   // Reopens the runtime (after approvals change, or to simulate a restart).
   void reopen(const std::string& plugin_mode = "in-process");
   std::string page(const std::string& markdown, render::PageOutcome* out = nullptr);
+  // This installation as a vitrine.yml in dir_ (data dir, plugins, the
+  // simulator's CA and resolve entries) followed by `extra` top-level YAML;
+  // returns its path. The key comes from VITRINE_MASTER_KEY unless `extra`
+  // names a key_file.
+  std::string write_config(const std::string& plugin_mode = "in-process",
+                           const std::string& extra = {}) const;
 
   std::filesystem::path dir_;
   std::string token_;

@@ -107,21 +107,9 @@ std::string ServedHost::cli() const {
 }
 
 std::string ServedHost::write_config(uint16_t port, const std::string& plugin_mode) {
-  const auto file = dir_ / "vitrine.yml";
-  std::ofstream out(file);
-  out << "listen: 127.0.0.1:" << port << "\n"
-      << "data_dir: " << config_.data_dir.string() << "\n"
-      << "key_file: " << key_file_.string() << "\n"
-      << "plugins_dir: " << config_.plugins_dir.string() << "\n"
-      << "plugins:\n  mode: " << plugin_mode << "\n";
-  if (plugin_mode == "worker") out << "  worker_path: " << VITRINE_WORKER_PATH << "\n";
-  out << "egress:\n  extra_ca_file: " << config_.extra_ca_file.string() << "\n  resolve:\n";
-  for (const auto& r : config_.resolve) {
-    out << "    - host: " << r.host << "\n      address: " << r.address
-        << "\n      port: " << r.port << "\n";
-  }
-  out << extra_config_;
-  return file.string();
+  return HostFixture::write_config(plugin_mode, "listen: 127.0.0.1:" + std::to_string(port) +
+                                                    "\nkey_file: " + key_file_.string() + "\n" +
+                                                    extra_config_);
 }
 
 void ServedHost::start_server(const std::string& plugin_mode) {

@@ -56,6 +56,7 @@ class ServedHost : public HostFixture {
   // "vitrine --data-dir D --key-file K"
   std::string cli() const;
   // vitrine.yml for this installation, listening on `port`.
+  using HostFixture::write_config;
   std::string write_config(uint16_t port, const std::string& plugin_mode = "in-process");
   void start_server(const std::string& plugin_mode = "in-process");
   void stop_server() { server_.stop(); }
