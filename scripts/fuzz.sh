@@ -4,6 +4,8 @@
 #   - ipc_decoder_fuzz: the worker IPC decoder (corpus: fuzz/regressions)
 #   - http_request_parser_fuzz: the HTTP request parser (corpus:
 #     fuzz/regressions-http)
+#   - page_parser_fuzz: the Markdown page parser and its limits (corpus:
+#     fuzz/regressions-page)
 #   scripts/fuzz.sh [seconds] [build-dir]
 # Exit status is non-zero when any target found a crash, leak or abort (the
 # reproducer is written to the build directory); every target runs anyway.
@@ -17,8 +19,8 @@ command -v "$cxx" >/dev/null || { echo "fuzz: $cxx not found; run scripts/setup.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
   -DVITRINE_FUZZ=ON -DVITRINE_BUILD_TESTS=OFF -DVITRINE_BUILD_BENCH=OFF -DVITRINE_NO_TOOLS=ON \
-  "-DVITRINE_ONLY=blocking;log;manifest;plugins;worker;server/net" >/dev/null
-cmake --build "$build" --target ipc_decoder_fuzz http_request_parser_fuzz
+  "-DVITRINE_ONLY=blocking;log;manifest;render;plugins;worker;server/net" >/dev/null
+cmake --build "$build" --target ipc_decoder_fuzz http_request_parser_fuzz page_parser_fuzz
 
 status=0
 # run NAME BINARY MAX_LEN REGRESSIONS_DIR
@@ -34,4 +36,5 @@ run() {
 }
 run ipc "$build/host/worker/ipc_decoder_fuzz" 65536 "$root/fuzz/regressions"
 run http "$build/host/server/net/http_request_parser_fuzz" 4096 "$root/fuzz/regressions-http"
+run page "$build/host/render/page_parser_fuzz" 32768 "$root/fuzz/regressions-page"
 exit "$status"

@@ -1,13 +1,17 @@
 // `vitrine serve --config vitrine.yml`: opens the runtime (store, plugins,
 // license, metrics), builds the render engine and serves until SIGINT or
-// SIGTERM, then stops accepting, lets requests in progress finish and waits
-// for background refreshes.
+// SIGTERM, then stops accepting, cancels the page views in progress (they
+// answer with what they have), drops queued renders and lets running ones
+// finish, all within the shutdown grace.
 #include <pthread.h>
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <future>
 #include <iostream>
 #include <optional>
 
@@ -135,8 +139,23 @@ int serve(const std::string& config_path, bool init) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   log::info("server.stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  // One grace for the whole shutdown (server.shutdown_grace_s): the
+  // listener cancels the views in progress and abandons handlers still
+  // running at the end of it; the engine then drops queued renders and
+  // waits for running ones, each bounded by its deadline in worker mode.
+  // An in-process plugin that ignores its deadline cannot be interrupted,
+  // so past the grace the process exits without it.
+  const auto stop_by =
+      std::chrono::steady_clock::now() + std::chrono::seconds(cfg.shutdown_grace_s);
   srv.stop();
-  engine.drain();
+  auto engine_stopped = std::async(std::launch::async, [&engine] { engine.stop(); });
+  if (engine_stopped.wait_until(stop_by) != std::future_status::ready) {
+    log::error("server.shutdown_grace_exceeded",
+               {{"grace_s", std::to_string(cfg.shutdown_grace_s)},
+                {"what", "renders still running at the end of the grace; exiting without them"}});
+    log::set_buffered(false);
+    std::_Exit(1);
+  }
   log::info("server.stopped", {});
   log::set_buffered(false);
   return 0;

@@ -167,6 +167,30 @@ bool is_loopback(const std::string& a) {
   return inet_pton(AF_INET6, a.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
+// ADDRESS or ADDRESS/PREFIX (0-32 for IPv4, 0-128 for IPv6), as the
+// listener parses server.trusted_proxies (server/net/ip_address.h).
+bool is_address_block(const std::string& text) {
+  const auto slash = text.find('/');
+  const std::string address = text.substr(0, slash);
+  in_addr v4{};
+  in6_addr v6{};
+  int width = 0;
+  if (inet_pton(AF_INET, address.c_str(), &v4) == 1) {
+    width = 32;
+  } else if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+    width = 128;
+  } else {
+    return false;
+  }
+  if (slash == std::string::npos) return true;
+  const std::string digits = text.substr(slash + 1);
+  if (digits.empty() || digits.size() > 3 ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    return false;
+  }
+  return std::stoi(digits) <= width;
+}
+
 const std::map<std::string, Handler>& schema() {
   static const std::map<std::string, Handler> s = {
       {"listen", [](Ctx& c, const YAML::Node& n, Config& cfg) {
@@ -195,7 +219,20 @@ const std::map<std::string, Handler>& schema() {
                    cfg.plugin_mode = n.Scalar();
                  }},
                 {"worker_path", path("plugins.worker_path", "/usr/lib/vitrine/vitrine-worker",
-                                     [](Config& c, const std::string& v) { c.worker_path = v; })}})},
+                                     [](Config& c, const std::string& v) { c.worker_path = v; })},
+                {"max_workers", integer("plugins.max_workers", 0, 100000,
+                                        [](Config& c, int64_t v) {
+                                          c.max_workers = static_cast<int>(v);
+                                        })},
+                {"worker_memory_mb", integer("plugins.worker_memory_mb", 16, 1048576,
+                                             [](Config& c, int64_t v) {
+                                               c.worker_memory_mb = static_cast<int>(v);
+                                             })},
+                {"worker_zygote",
+                 boolean("plugins.worker_zygote", [](Config& c, bool v) { c.worker_zygote = v; })},
+                {"spare_workers", integer("plugins.spare_workers", 0, 64, [](Config& c, int64_t v) {
+                   c.spare_workers = static_cast<int>(v);
+                 })}})},
       {"render",
        section("render",
                {{"threads", integer("render.threads", 1, 256,
@@ -211,7 +248,15 @@ const std::map<std::string, Handler>& schema() {
                  })},
                 {"memory_cache_mb",
                  integer("render.memory_cache_mb", 0, 4096,
-                         [](Config& c, int64_t v) { c.memory_cache_mb = int(v); })}})},
+                         [](Config& c, int64_t v) { c.memory_cache_mb = int(v); })},
+                {"max_per_space", integer("render.max_per_space", 0, 256,
+                                          [](Config& c, int64_t v) { c.render_per_space = int(v); })},
+                {"max_per_origin",
+                 integer("render.max_per_origin", 0, 256,
+                         [](Config& c, int64_t v) { c.render_per_origin = int(v); })},
+                {"max_queued", integer("render.max_queued", 1, 1000000, [](Config& c, int64_t v) {
+                   c.render_max_queued = int(v);
+                 })}})},
       {"server",
        section("server",
                {{"frame_ancestors",
@@ -226,7 +271,43 @@ const std::map<std::string, Handler>& schema() {
                                       [](Config& c, const std::string& v) { c.public_url = v; })},
                 {"metrics_token_file",
                  path("server.metrics_token_file", "/etc/vitrine/metrics.token",
-                      [](Config& c, const std::string& v) { c.metrics_token_file = v; })}})},
+                      [](Config& c, const std::string& v) { c.metrics_token_file = v; })},
+                {"max_rendering_requests",
+                 integer("server.max_rendering_requests", 1, 100000,
+                         [](Config& c, int64_t v) { c.max_rendering_requests = int(v); })},
+                {"shutdown_grace_s", integer("server.shutdown_grace_s", 0, 3600,
+                                             [](Config& c, int64_t v) { c.shutdown_grace_s = int(v); })},
+                {"max_connections_per_client",
+                 integer("server.max_connections_per_client", 0, 1000000,
+                         [](Config& c, int64_t v) { c.max_connections_per_client = int(v); })},
+                {"requests_per_second_per_client",
+                 integer("server.requests_per_second_per_client", 0, 1000000,
+                         [](Config& c, int64_t v) { c.requests_per_second_per_client = int(v); })},
+                {"request_burst_per_client",
+                 integer("server.request_burst_per_client", 0, 1000000,
+                         [](Config& c, int64_t v) { c.request_burst_per_client = int(v); })},
+                {"trusted_proxies", [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!n.IsSequence()) {
+                     c.error(n, "'server.trusted_proxies' must be a list of address blocks, e.g. [10.0.0.0/8]",
+                             "config-type");
+                     return;
+                   }
+                   for (const auto& e : n) {
+                     if (!e.IsScalar() || !is_address_block(e.Scalar())) {
+                       c.error(e,
+                               "each 'server.trusted_proxies' entry must be an IPv4 or IPv6 "
+                               "address or block, e.g. 10.0.0.0/8 or fd00::/8",
+                               "config-trusted-proxies");
+                       continue;
+                     }
+                     cfg.trusted_proxies.push_back(e.Scalar());
+                   }
+                 }}})},
+      {"audit", section("audit", {{"license_window_s",
+                                   integer("audit.license_window_s", 1, 3600,
+                                           [](Config& c, int64_t v) {
+                                             c.audit_license_window_s = int(v);
+                                           })}})},
       {"egress",
        section(
            "egress",

@@ -30,17 +30,37 @@ struct Config {
   bool dev_mode = false;
   std::string plugin_mode = "worker";  // worker | in-process
   std::filesystem::path worker_path;   // empty: beside the vitrine binary
+  // Worker processes (worker/worker_runner.h): the cap on live workers, 0 =
+  // sized by worker_memory_mb over the measured idle memory of one worker;
+  // fork workers from a per-plugin zygote; forked workers kept ready.
+  int max_workers = 0;
+  int worker_memory_mb = 1024;
+  bool worker_zygote = true;
+  int spare_workers = 2;
 
   int render_threads = 8;
   int macro_deadline_ms = 10'000;
   int stale_for_s = 86'400;         // how long last-good content is served after it went stale
   uint32_t max_cache_ttl_s = 3600;  // cap on how long a plugin's output counts as fresh
   int memory_cache_mb = 64;         // rendered fragments kept in memory; 0: store only
+  // Render lanes (render/render_scheduler.h): how many renders of one space
+  // and against one Grafana origin run at once; 0: three quarters of
+  // render_threads (at least 1), so the other lanes keep a quarter.
+  int render_per_space = 0;
+  int render_per_origin = 0;
+  int render_max_queued = 4096;  // renders waiting for a thread; beyond: "busy"
 
   std::string frame_ancestors = "'none'";
   std::string public_url;  // e.g. https://docs.example.com; empty: http://listen
   // When set, /metrics answers only "Authorization: Bearer <the file's token>".
   std::filesystem::path metrics_token_file;
+  // The HTTP front end under overload (server/net/http_listener.h).
+  int max_rendering_requests = 256;          // handlers waiting on a render at once
+  int shutdown_grace_s = 10;                 // stop() abandons handlers still running after it
+  int max_connections_per_client = 64;       // per client address; 0: no limit
+  int requests_per_second_per_client = 0;    // 0: no rate limit
+  int request_burst_per_client = 0;          // 0: the rate
+  std::vector<std::string> trusted_proxies;  // CIDR blocks whose X-Forwarded-For is believed
 
   std::filesystem::path extra_ca_file;
   int connect_timeout_ms = 5'000;
@@ -48,6 +68,9 @@ struct Config {
   int fetch_timeout_ms = 30'000;
   int64_t max_body_bytes = 8 << 20;
   std::vector<ResolveOverride> resolve;  // tests and the demo only
+
+  // Identical license decisions are written as one audit row per window.
+  int audit_license_window_s = 60;
 };
 
 struct LoadResult {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "render/document.h"
+#include "render/markdown_limits.h"
 
 namespace vitrine::exporter {
 namespace {
@@ -51,6 +52,14 @@ std::vector<PageReport> export_pages(
     }
     std::stringstream md;
     md << in.rdbuf();
+    // A page over a Markdown limit is not exported (no file with only the
+    // notice is published): the export fails with the line and the rule.
+    if (auto over = render::check_markdown_limits(md.view())) {
+      rep.failure = pages[i].string() + ": " + over->message;
+      reports.push_back(rep);
+      progress(i, rep);
+      continue;
+    }
     auto rendered = engine.render_page(opt.space, pages[i].stem().string(), md.str(), opt.defaults);
     // Stale content was served while its refresh started in the background.
     // An export has no later view to pick that refresh up, so it waits for

@@ -20,9 +20,9 @@ std::optional<License> LicenseGate::current() const {
   return license_;
 }
 
-GateDecision LicenseGate::check(const std::string& space, const std::string& feature,
-                                int64_t now) const {
-  GateDecision d{space, feature, false, {}};
+GateDecision LicenseGate::check(const std::string& space, const std::string& feature, int64_t now,
+                                const std::string& plugin) const {
+  GateDecision d{space, feature, false, {}, plugin};
   Observer observer;
   {
     std::lock_guard lock(mu_);

@@ -15,7 +15,8 @@ struct GateDecision {
   std::string space;
   std::string feature;
   bool licensed = false;
-  std::string reason;  // why not, or which license allowed it
+  std::string reason;       // why not, or which license allowed it
+  std::string plugin = {};  // the plugin that asked, when the caller knows it
 };
 
 class LicenseGate {
@@ -29,7 +30,8 @@ class LicenseGate {
   void set_observer(Observer observer);
 
   // [thread-safe]
-  GateDecision check(const std::string& space, const std::string& feature, int64_t now) const;
+  GateDecision check(const std::string& space, const std::string& feature, int64_t now,
+                     const std::string& plugin = {}) const;
 
   std::optional<License> current() const;
 

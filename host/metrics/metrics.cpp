@@ -44,6 +44,8 @@ void atomic_add(std::atomic<double>& a, double by) {
 
 void Counter::inc(double by) { atomic_add(value_, by); }
 
+void Gauge::add(double by) { atomic_add(value_, by); }
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)),
       buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {}
@@ -103,14 +105,38 @@ Histogram& Registry::histogram(const std::string& name, const std::string& help,
   return *slot;
 }
 
+Gauge& Registry::gauge(const std::string& name, const std::string& help, const Labels& labels) {
+  const std::string key = render_labels(labels);
+  {
+    std::shared_lock lock(mu_);
+    if (auto f = families_.find(name); f != families_.end()) {
+      if (auto g = f->second.gauges.find(key); g != f->second.gauges.end()) return *g->second;
+    }
+  }
+  std::unique_lock lock(mu_);
+  auto& fam = families_[name];
+  fam.help = help;
+  fam.is_gauge = true;
+  auto& slot = fam.gauges[key];
+  if (!slot) slot = std::make_unique<Gauge>();
+  return *slot;
+}
+
 std::string Registry::expose() const {
   std::ostringstream out;
   std::shared_lock lock(mu_);
   for (const auto& [name, fam] : families_) {
     out << "# HELP " << name << " " << fam.help << "\n";
-    out << "# TYPE " << name << (fam.is_histogram ? " histogram" : " counter") << "\n";
+    out << "# TYPE " << name
+        << (fam.is_histogram ? " histogram"
+            : fam.is_gauge   ? " gauge"
+                             : " counter")
+        << "\n";
     for (const auto& [labels, c] : fam.counters) {
       out << name << labels << " " << num(c->value()) << "\n";
+    }
+    for (const auto& [labels, g] : fam.gauges) {
+      out << name << labels << " " << num(g->value()) << "\n";
     }
     for (const auto& [labels, h] : fam.histograms) {
       auto counts = h->counts();

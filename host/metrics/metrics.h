@@ -23,6 +23,17 @@ class Counter {
   std::atomic<double> value_{0};
 };
 
+// A value that goes up and down (queue depth, threads, bytes). [thread-safe]
+class Gauge {
+ public:
+  void set(double v) { value_.store(v, std::memory_order_relaxed); }
+  void add(double by);
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
 class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds);
@@ -45,14 +56,17 @@ class Registry {
   // reference stays valid for the registry's lifetime. [thread-safe]
   Counter& counter(const std::string& name, const std::string& help, const Labels& labels = {});
   Histogram& histogram(const std::string& name, const std::string& help, const Labels& labels = {});
+  Gauge& gauge(const std::string& name, const std::string& help, const Labels& labels = {});
   std::string expose() const;  // text format 0.0.4
 
  private:
   struct Family {
     std::string help;
     bool is_histogram = false;
+    bool is_gauge = false;
     std::map<std::string, std::unique_ptr<Counter>> counters;      // key: rendered labels
     std::map<std::string, std::unique_ptr<Histogram>> histograms;  // key: rendered labels
+    std::map<std::string, std::unique_ptr<Gauge>> gauges;          // key: rendered labels
   };
   mutable std::shared_mutex mu_;
   std::map<std::string, Family> families_;

@@ -15,8 +15,8 @@
 #include "log/log.h"
 #include "render/hot_cache.h"
 #include "render/page.h"
+#include "render/render_scheduler.h"
 #include "render/sanitizer.h"
-#include "render/thread_pool.h"
 #include "render/wrap.h"
 #include "runtime/runtime.h"
 
@@ -70,6 +70,13 @@ constexpr std::size_t kParsedPagesMaxBytes = 32u << 20;
 constexpr int64_t kPageReuseMaxMs = 1000;
 constexpr std::size_t kPageCacheMaxBytes = 64u << 20;
 
+// How often a page view waiting for renders looks at its cancellation
+// (the client hung up, the server is stopping). Waiting itself is on the
+// renders' futures; this only bounds how late a cancellation is noticed.
+constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+
+using SteadyClock = std::chrono::steady_clock;
+
 struct Rendered {
   bool ok = false;
   std::string html;  // sanitized fragment (unwrapped)
@@ -112,11 +119,21 @@ const char* to_string(MacroState s) {
 struct Engine::Impl {
   runtime::Runtime& rt;
   EngineOptions opt;
-  ThreadPool pool;
+  RenderScheduler scheduler;
   HotCache hot;
+  // One render in flight per hot key (single-flight). Page views and the
+  // render API join it as waiters; a background refresh joins as one that
+  // never leaves. A queued render nobody waits for any more, or whose every
+  // waiter's deadline has passed, is dropped when its turn comes instead of
+  // running (the client went away, the page answered without it).
+  struct Flight {
+    std::promise<Rendered> promise;
+    std::shared_future<Rendered> result;
+    int waiters = 0;                   // under mu
+    SteadyClock::time_point deadline;  // under mu: the latest of its waiters'
+  };
   std::mutex mu;
-  std::map<std::string, std::shared_future<Rendered>> in_flight;  // single-flight
-  std::set<std::string> refreshing;
+  std::map<std::string, std::shared_ptr<Flight>> in_flight;
   // Refresh backoff per hot key, with why the last attempt failed: readers
   // of stale content (and a static export, which has no later refresh) are
   // told the reason, not only that a refresh happened.
@@ -130,8 +147,14 @@ struct Engine::Impl {
   std::size_t parsed_pages_bytes = 0;
 
   // Rendered pages whose every macro was fresh or cached content.
+  // A license-gated macro on a cached page: the license is asked again
+  // (and the decision audited) on every view the cache answers.
+  struct Gate {
+    std::string feature, plugin;
+  };
   struct PageEntry {
     std::shared_ptr<const PageOutcome> page;
+    std::shared_ptr<const std::vector<Gate>> gates;
     int64_t reusable_until_ms = 0;
     uint64_t store_changes = 0;  // Store::changes() when it was rendered
     std::size_t cost = 0;
@@ -150,11 +173,13 @@ struct Engine::Impl {
   metrics::Counter& renders_error;
   metrics::Counter& page_hit;
   metrics::Counter& page_miss;
+  metrics::Histogram& queue_wait;
 
   Impl(runtime::Runtime& r, EngineOptions o)
       : rt(r),
         opt(std::move(o)),
-        pool(opt.threads),
+        scheduler(SchedulerLimits{opt.threads, lane_limit(opt.per_space, opt.threads),
+                                  lane_limit(opt.per_origin, opt.threads), opt.max_queued}),
         hot(opt.memory_cache_bytes),
         cache_hit(cache_counter("hit")),
         cache_stale(cache_counter("stale")),
@@ -164,7 +189,26 @@ struct Engine::Impl {
         renders_fresh(renders_counter(MacroState::fresh)),
         renders_error(renders_counter(MacroState::error)),
         page_hit(page_counter("hit")),
-        page_miss(page_counter("miss")) {}
+        page_miss(page_counter("miss")),
+        queue_wait(rt.metrics().histogram("vitrine_render_queue_seconds",
+                                          "Time a macro render waited for a render thread")) {}
+
+  static int lane_limit(int configured, int threads) {
+    return configured > 0 ? configured : std::max(1, threads * 3 / 4);
+  }
+
+  // A render that did not run, and why (counted by reason).
+  Rendered dropped(const char* reason, std::string message, std::string rule) {
+    counter("vitrine_render_dropped_total",
+            "Macro renders not run: deadline passed in the queue, nobody waiting, queue full, "
+            "server stopping",
+            {{"reason", reason}})
+        .inc();
+    Rendered r;
+    r.error = std::move(message);
+    r.rule = std::move(rule);
+    return r;
+  }
 
   metrics::Counter& cache_counter(const char* result) {
     return rt.metrics().counter("vitrine_render_cache_total", "Render cache lookups",
@@ -209,7 +253,9 @@ struct Engine::Impl {
     std::string origin;
     std::string key;      // store cache key
     std::string hot_key;  // in-memory key (space first)
-    bool gated = false;   // license-gated: every view re-checks (and audits) the license
+    // The license feature of a gated macro (empty: not gated): every view
+    // re-checks (and audits) the license, from the page cache too.
+    std::string feature;
   };
 
   // Plugin known, enabled in the space, licensed, space connected; or the
@@ -239,7 +285,8 @@ struct Engine::Impl {
                            "plugin-not-enabled");
     }
     if (target->macro->license_feature) {
-      auto d = rt.license().check(call.space, *target->macro->license_feature, now_ms() / 1000);
+      auto d =
+          rt.license().check(call.space, *target->macro->license_feature, now_ms() / 1000, plugin);
       if (!d.licensed)
         return outcome_error(call, plugin, "not licensed: " + d.reason, "not-licensed");
     }
@@ -249,8 +296,8 @@ struct Engine::Impl {
                            "it in the space settings",
                            "space-not-connected");
     }
-    Resolved r{*target, space->origins->grafana_origin, {}, {}, false};
-    r.gated = target->macro->license_feature.has_value();
+    Resolved r{*target, space->origins->grafana_origin, {}, {}, {}};
+    if (target->macro->license_feature) r.feature = *target->macro->license_feature;
     r.key = cache_key(call, r.origin, space->space_id);
     r.hot_key = hot_key(call, target->instance, r.key);
     return r;
@@ -268,7 +315,8 @@ struct Engine::Impl {
 
   // Calls the plugin and sanitizes what it wrote. Runs once per key at a
   // time: concurrent requests for the same macro wait for this one.
-  Rendered render_now(const MacroCall& call, const Resolved& res) {
+  Rendered render_now(const MacroCall& call, const Resolved& res,
+                      SteadyClock::time_point deadline) {
     const runtime::MacroTarget& target = res.target;
     Rendered out;
     plugins::RenderInput in;
@@ -281,7 +329,11 @@ struct Engine::Impl {
     in.time_from = call.time_from;
     in.time_to = call.time_to;
     in.grafana_base_url = res.origin;
-    in.timeout_ms = opt.macro_deadline_ms;
+    // What is left of the view's deadline: time spent in the queue counts.
+    in.timeout_ms = static_cast<int>(std::clamp<int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now())
+            .count(),
+        1, opt.macro_deadline_ms));
     in.services = &rt;
     auto started = std::chrono::steady_clock::now();
     auto rendered = rt.runner().render(target.instance, in);
@@ -320,38 +372,104 @@ struct Engine::Impl {
     return out;
   }
 
-  std::shared_future<Rendered> render_shared(const MacroCall& call, const Resolved& res) {
-    std::promise<Rendered> promise;
-    std::shared_future<Rendered> fut;
+  // Joins the render in flight for this macro, or starts one. The caller
+  // becomes a waiter and must leave() when it stops waiting; a background
+  // refresh never leaves, so its render runs whatever happens to readers.
+  std::shared_ptr<Flight> join(const MacroCall& call, const Resolved& res,
+                               SteadyClock::time_point deadline) {
+    std::shared_ptr<Flight> f;
     {
       std::lock_guard lock(mu);
-      auto it = in_flight.find(res.hot_key);
-      if (it != in_flight.end()) return it->second;
-      fut = promise.get_future().share();
-      in_flight[res.hot_key] = fut;
+      if (auto it = in_flight.find(res.hot_key); it != in_flight.end()) {
+        f = it->second;
+        ++f->waiters;
+        f->deadline = std::max(f->deadline, deadline);
+        return f;
+      }
+      f = std::make_shared<Flight>();
+      f->result = f->promise.get_future().share();
+      f->waiters = 1;
+      f->deadline = deadline;
+      in_flight[res.hot_key] = f;
+    }
+    const auto queued_at = SteadyClock::now();
+    RenderJob job{
+        call.space, res.origin, [this, call, res, f, queued_at](JobStart start) {
+          queue_wait.observe(std::chrono::duration<double>(SteadyClock::now() - queued_at).count());
+          run_flight(call, res, f, start);
+        }};
+    if (!scheduler.submit(std::move(job))) {
+      end_flight(res.hot_key, f,
+                 dropped("busy",
+                         "the server is busy: " + std::to_string(opt.max_queued) +
+                             " renders are already waiting; reload in a moment",
+                         "render-busy"),
+                 false);
+    }
+    return f;
+  }
+
+  void leave(const std::shared_ptr<Flight>& f) {
+    std::lock_guard lock(mu);
+    --f->waiters;
+  }
+
+  // On a scheduler thread: run the render unless nobody wants it any more.
+  void run_flight(const MacroCall& call, const Resolved& res, const std::shared_ptr<Flight>& f,
+                  JobStart start) {
+    SteadyClock::time_point deadline;
+    std::optional<Rendered> drop;
+    {
+      std::lock_guard lock(mu);
+      deadline = f->deadline;
+      if (start == JobStart::stopping) {
+        drop = dropped("stopping", "the server is stopping", "server-stopping");
+      } else if (f->waiters == 0) {
+        drop = dropped("abandoned", "nobody waits for this render any more", "render-abandoned");
+      } else if (SteadyClock::now() >= deadline) {
+        drop = dropped("deadline", "the render waited in the queue past the page's deadline",
+                       "macro-deadline");
+      }
+    }
+    if (drop) {
+      end_flight(res.hot_key, f, std::move(*drop), false);
+      return;
     }
     Rendered r;
     try {
-      r = render_now(call, res);
+      r = render_now(call, res, deadline);
     } catch (const std::exception& e) {
       r.error = std::string("host error while rendering: ") + e.what();
       r.rule = "render-internal";
     }
+    end_flight(res.hot_key, f, std::move(r), true);
+  }
+
+  // Publishes the result to every waiter and ends the flight. A render that
+  // ran and failed puts the macro into refresh backoff; one that never ran
+  // (dropped) does not: its readers saw no answer from Grafana at all.
+  void end_flight(const std::string& hot_key, const std::shared_ptr<Flight>& f, Rendered r,
+                  bool ran) {
     const bool ok = r.ok;
-    const Rendered failed = ok ? Rendered{} : r;
-    promise.set_value(std::move(r));
-    std::lock_guard lock(mu);
-    in_flight.erase(res.hot_key);
-    if (ok) {
-      retry_after_ms.erase(res.hot_key);
-    } else {
-      // Bounded: a burst of distinct failing macros cannot grow it forever.
-      if (retry_after_ms.size() >= 65536) retry_after_ms.clear();
-      std::string reason = failed.error.empty() ? "the plugin gave no reason" : failed.error;
-      if (!failed.rule.empty()) reason += " [" + failed.rule + "]";
-      retry_after_ms[res.hot_key] = RetryAfter{now_ms() + kRefreshBackoffMs, std::move(reason)};
+    std::string reason;
+    if (!ok && ran) {
+      reason = r.error.empty() ? "the plugin gave no reason" : r.error;
+      if (!r.rule.empty()) reason += " [" + r.rule + "]";
     }
-    return fut;
+    {
+      std::lock_guard lock(mu);
+      if (auto it = in_flight.find(hot_key); it != in_flight.end() && it->second == f) {
+        in_flight.erase(it);
+      }
+      if (ok) {
+        retry_after_ms.erase(hot_key);
+      } else if (ran) {
+        // Bounded: a burst of distinct failing macros cannot grow it forever.
+        if (retry_after_ms.size() >= 65536) retry_after_ms.clear();
+        retry_after_ms[hot_key] = RetryAfter{now_ms() + kRefreshBackoffMs, std::move(reason)};
+      }
+    }
+    f->promise.set_value(std::move(r));
   }
 
   // Starts a refresh unless one is running or the last one failed less
@@ -363,13 +481,9 @@ struct Engine::Impl {
           it != retry_after_ms.end() && now_ms() < it->second.until_ms) {
         return "the last refresh failed: " + it->second.reason;
       }
-      if (!refreshing.insert(res.hot_key).second) return "a refresh is under way";
+      if (in_flight.count(res.hot_key) != 0) return "a refresh is under way";
     }
-    pool.submit([this, call, res] {
-      render_shared(call, res).wait();
-      std::lock_guard lock(mu);
-      refreshing.erase(res.hot_key);
-    });
+    join(call, res, SteadyClock::now() + std::chrono::milliseconds(opt.macro_deadline_ms));
     return "a refresh is under way";
   }
 
@@ -387,7 +501,8 @@ struct Engine::Impl {
 
   MacroOutcome outcome_content(const MacroCall& call, const std::string& plugin,
                                const std::string& html, int64_t as_of_ms, MacroState state,
-                               const std::string& why, int64_t fresh_until_ms = 0) {
+                               const std::string& why, int64_t fresh_until_ms = 0,
+                               const std::string& license_feature = {}) {
     switch (state) {
       case MacroState::cached:
         renders_cached.inc();
@@ -403,6 +518,7 @@ struct Engine::Impl {
     o.plugin_id = plugin;
     o.as_of_ms = as_of_ms;
     o.reusable_until_ms = state == MacroState::stale ? 0 : fresh_until_ms;
+    o.license_feature = license_feature;
     o.html = wrap_content(call.macro_key, html, as_of_ms, state == MacroState::stale, why);
     return o;
   }
@@ -416,58 +532,125 @@ struct Engine::Impl {
     if (now_ms() < e->fresh_until_ms) {
       cache_hit.inc();
       return outcome_content(call, plugin, e->html, e->as_of_ms, MacroState::cached, "",
-                             res.gated ? 0 : e->fresh_until_ms);
+                             e->fresh_until_ms, res.feature);
     }
     cache_stale.inc();
     const std::string why = refresh_in_background(call, res);
     return outcome_content(call, plugin, e->html, e->as_of_ms, MacroState::stale, why);
   }
 
-  // The full path: memory, then the store, then the plugin.
-  MacroOutcome render_resolved(const MacroCall& call, const Resolved& res) {
-    if (auto o = from_memory(call, res)) return std::move(*o);
-    const std::string& plugin = res.target.plugin->id;
-    // The store: content rendered before a restart, or by another process.
+  // Content another process (or this one, before a restart) rendered: the
+  // store's encrypted cache. Fresh as is, stale with a background refresh.
+  std::optional<MacroOutcome> from_store(const MacroCall& call, const Resolved& res) {
     Rendered cached;
     auto hit = rt.store().cache().get(call.space, cache_namespace(res.target.instance), res.key);
-    if (hit && decode_entry(hit->value.view(), cached)) {
-      remember(res.hot_key, cached, hit->fresh_until_ms, hit->stale_until_ms);
-      if (!hit->stale) {
-        cache_hit.inc();
-        return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::cached, "",
-                               res.gated ? 0 : hit->fresh_until_ms);
-      }
-      cache_stale.inc();
-      const std::string why = refresh_in_background(call, res);
-      return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::stale, why);
+    if (!hit || !decode_entry(hit->value.view(), cached)) return std::nullopt;
+    const std::string& plugin = res.target.plugin->id;
+    remember(res.hot_key, cached, hit->fresh_until_ms, hit->stale_until_ms);
+    if (!hit->stale) {
+      cache_hit.inc();
+      return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::cached, "",
+                             hit->fresh_until_ms, res.feature);
     }
-    cache_miss.inc();
-    blocking::about_to_block();
-    return outcome_of(call, res, render_shared(call, res).get());
+    cache_stale.inc();
+    const std::string why = refresh_in_background(call, res);
+    return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::stale, why);
   }
 
   MacroOutcome outcome_of(const MacroCall& call, const Resolved& res, const Rendered& r) {
     const std::string& plugin = res.target.plugin->id;
     if (r.ok) {
       const int64_t fresh_until = r.ttl_s > 0 ? r.as_of_ms + int64_t{r.ttl_s} * 1000 : 0;
-      return outcome_content(call, plugin, r.html, r.as_of_ms, MacroState::fresh, "",
-                             res.gated ? 0 : fresh_until);
+      return outcome_content(call, plugin, r.html, r.as_of_ms, MacroState::fresh, "", fresh_until,
+                             res.feature);
     }
     return outcome_error(call, plugin, r.error, r.rule);
   }
 
-  // The render another request is already running for this macro, if any.
-  std::optional<std::shared_future<Rendered>> in_flight_for(const Resolved& res) {
-    std::lock_guard lock(mu);
-    auto it = in_flight.find(res.hot_key);
-    if (it == in_flight.end()) return std::nullopt;
-    return it->second;
+  // A macro of one view that needs a render, and the render it waits for.
+  struct Pending {
+    size_t index;
+    MacroCall call;
+    Resolved res;
+    std::shared_ptr<Flight> flight;
+  };
+
+  // Starts (or joins) the renders of one view and waits for them until the
+  // view's deadline or its cancellation; fills `out` at each index. The
+  // caller's thread blocks here, so the front end is told first; when it
+  // cannot spare the thread, nothing is started and the macros say so.
+  // Returns false when the view was cancelled (its client is gone).
+  bool render_all(std::vector<Pending>& pending, SteadyClock::time_point deadline,
+                  std::vector<MacroOutcome>& out) {
+    if (pending.empty()) return true;
+    if (!blocking::about_to_block()) {
+      for (auto& p : pending) {
+        dropped("busy", {}, {});
+        out[p.index] = outcome_error(p.call, p.res.target.plugin->id,
+                                     "the server is busy with other page views; reload in a moment",
+                                     "render-busy");
+      }
+      return true;
+    }
+    for (auto& p : pending) p.flight = join(p.call, p.res, deadline);
+    const std::shared_ptr<blocking::Cancel> cancel = blocking::current();
+    bool cancelled = false;
+    for (auto& p : pending) {
+      for (;;) {
+        if (cancel && cancel->cancelled()) {
+          cancelled = true;
+          break;
+        }
+        const auto now = SteadyClock::now();
+        if (now >= deadline) break;
+        const auto until = cancel ? std::min(deadline, now + kCancelPoll) : deadline;
+        if (p.flight->result.wait_until(until) == std::future_status::ready) break;
+      }
+      if (cancelled) break;
+    }
+    for (auto& p : pending) {
+      if (p.flight->result.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        cache_miss.inc();
+        out[p.index] = outcome_of(p.call, p.res, p.flight->result.get());
+      } else if (cancelled) {
+        out[p.index] = outcome_error(
+            p.call, p.res.target.plugin->id,
+            std::string("the page view was abandoned: ") + blocking::to_string(cancel->reason()),
+            "render-abandoned");
+      } else {
+        counter("vitrine_render_deadline_total",
+                "Macros a page view answered without, at its deadline", {})
+            .inc();
+        out[p.index] = outcome_error(p.call, p.res.target.plugin->id,
+                                     "not rendered within the page's deadline of " +
+                                         std::to_string(opt.macro_deadline_ms / 1000) +
+                                         " s (Grafana or the plugin is slow, "
+                                         "or the server is busy); reload in a moment",
+                                     "macro-deadline");
+      }
+      leave(p.flight);
+    }
+    if (cancelled) {
+      counter("vitrine_page_views_abandoned_total",
+              "Page views whose client went away (or the server stopped) while they waited",
+              {{"reason", blocking::to_string(cancel->reason())}})
+          .inc();
+    }
+    return !cancelled;
   }
 
   MacroOutcome render_macro(const MacroCall& call) {
+    const auto deadline = SteadyClock::now() + std::chrono::milliseconds(opt.macro_deadline_ms);
     auto resolved = resolve(call);
     if (auto* o = std::get_if<MacroOutcome>(&resolved)) return std::move(*o);
-    return render_resolved(call, std::get<Resolved>(resolved));
+    auto& res = std::get<Resolved>(resolved);
+    if (auto o = from_memory(call, res)) return std::move(*o);
+    if (auto o = from_store(call, res)) return std::move(*o);
+    std::vector<Pending> pending;
+    pending.push_back({0, call, std::move(res), nullptr});
+    std::vector<MacroOutcome> out(1);
+    render_all(pending, deadline, out);
+    return std::move(out[0]);
   }
 };
 
@@ -478,15 +661,20 @@ EngineOptions EngineOptions::from(const config::Config& config) {
   o.stale_for_s = config.stale_for_s;
   o.max_cache_ttl_s = config.max_cache_ttl_s;
   o.memory_cache_bytes = static_cast<std::size_t>(config.memory_cache_mb) << 20;
+  o.per_space = config.render_per_space;
+  o.per_origin = config.render_per_origin;
+  o.max_queued = static_cast<std::size_t>(config.render_max_queued);
   return o;
 }
 
 Engine::Engine(runtime::Runtime& runtime, EngineOptions options)
     : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
 
-Engine::~Engine() { impl_->pool.wait_idle(); }
+Engine::~Engine() { impl_->scheduler.stop(); }
 
-void Engine::drain() { impl_->pool.wait_idle(); }
+void Engine::drain() { impl_->scheduler.wait_idle(); }
+
+void Engine::stop() { impl_->scheduler.stop(); }
 
 MacroOutcome Engine::render_macro(const MacroCall& call) { return impl_->render_macro(call); }
 
@@ -505,31 +693,40 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
   const uint64_t changes = im.rt.store().changes();
   const int64_t started_ms = now_ms();
   {
-    std::shared_lock lock(im.rendered_mu);
-    auto it = im.rendered_pages.find(key);
-    if (it != im.rendered_pages.end() && it->second.store_changes == changes &&
-        started_ms < it->second.reusable_until_ms) {
+    std::shared_ptr<const PageOutcome> page;
+    std::shared_ptr<const std::vector<Impl::Gate>> gates;
+    {
+      std::shared_lock lock(im.rendered_mu);
+      auto it = im.rendered_pages.find(key);
+      if (it != im.rendered_pages.end() && it->second.store_changes == changes &&
+          started_ms < it->second.reusable_until_ms) {
+        page = it->second.page;
+        gates = it->second.gates;
+      }
+    }
+    bool licensed = true;
+    for (std::size_t i = 0; page && gates && i < gates->size() && licensed; ++i) {
+      const auto& g = (*gates)[i];
+      licensed = im.rt.license().check(space, g.feature, started_ms / 1000, g.plugin).licensed;
+    }
+    if (page && licensed) {
       im.page_hit.inc();
-      return it->second.page;
+      return page;
     }
   }
   im.page_miss.inc();
 
+  // The view's deadline covers everything from here: store lookups, the
+  // render queue, the renders.
+  const auto deadline = SteadyClock::now() + std::chrono::milliseconds(im.opt.macro_deadline_ms);
   auto parsed = im.parsed(markdown);
   auto out = std::make_shared<PageOutcome>();
   out->title = parsed->title.value_or(page_id);
   out->macros.resize(parsed->macros.size());
-  // Macros whose content is in memory are answered on this thread; the
-  // rest render in parallel on the pool, and the page waits for all of
-  // them (each bounded by the macro deadline, so the page is too).
-  std::vector<std::future<void>> done;
-  struct Joined {
-    size_t index;
-    MacroCall call;
-    Impl::Resolved res;
-    std::shared_future<Rendered> running;
-  };
-  std::vector<Joined> joined;
+  // Macros whose content is in memory or in the store are answered on this
+  // thread; the rest render in parallel on the scheduler, and the page
+  // waits for them until its deadline.
+  std::vector<Impl::Pending> pending;
   for (size_t i = 0; i < parsed->macros.size(); ++i) {
     const MacroInvocation& m = parsed->macros[i];
     MacroCall call = defaults;
@@ -548,31 +745,14 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
       out->macros[i] = std::move(*o);
       continue;
     }
-    // Already rendering for another view: wait for it on this thread. A
-    // pool thread that only waits would keep the pool from starting the
-    // renders that do the work (and from overlapping identical upstream
-    // GETs of different macros, which the runtime coalesces only while
-    // both are in flight).
-    if (auto running = im.in_flight_for(res)) {
-      joined.push_back({i, std::move(call), std::move(res), std::move(*running)});
+    if (auto o = im.from_store(call, res)) {
+      out->macros[i] = std::move(*o);
       continue;
     }
-    PageOutcome* target = out.get();
-    auto task = std::make_shared<std::packaged_task<void()>>(
-        [&im, call = std::move(call), res = std::move(res), i, target] {
-          target->macros[i] = im.render_resolved(call, res);
-        });
-    done.push_back(task->get_future());
-    im.pool.submit([task] { (*task)(); });
+    pending.push_back({i, std::move(call), std::move(res), nullptr});
   }
-  // The rest waits for plugins: let the HTTP front end move this thread's
-  // other ready connections elsewhere first (blocking.h).
-  if (!joined.empty() || !done.empty()) blocking::about_to_block();
-  for (auto& j : joined) {
-    im.cache_miss.inc();
-    out->macros[j.index] = im.outcome_of(j.call, j.res, j.running.get());
-  }
-  for (auto& f : done) f.wait();
+  // A view whose client went away is answered (to nobody) and not kept.
+  const bool complete = im.render_all(pending, deadline, out->macros);
   std::vector<std::string_view> html;
   html.reserve(out->macros.size());
   int64_t reusable_until = started_ms + kPageReuseMaxMs;
@@ -582,7 +762,7 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
   }
   out->body_html = assemble(*parsed, html);
 
-  if (reusable_until > started_ms) {
+  if (complete && reusable_until > started_ms) {
     // Later views get this content from the cache, so they say so.
     std::shared_ptr<const PageOutcome> reused = out;
     if (std::any_of(out->macros.begin(), out->macros.end(),
@@ -593,6 +773,10 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
       }
       reused = std::move(copy);
     }
+    auto gates = std::make_shared<std::vector<Impl::Gate>>();
+    for (const auto& m : out->macros) {
+      if (!m.license_feature.empty()) gates->push_back({m.license_feature, m.plugin_id});
+    }
     std::size_t cost = key.size() + out->body_html.size();
     for (const auto& m : out->macros) cost += m.html.size();
     std::unique_lock lock(im.rendered_mu);
@@ -602,7 +786,8 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
     }
     auto [it, inserted] = im.rendered_pages.try_emplace(std::move(key));
     if (!inserted) im.rendered_bytes -= it->second.cost;
-    it->second = Impl::PageEntry{std::move(reused), reusable_until, changes, cost};
+    it->second =
+        Impl::PageEntry{std::move(reused), std::move(gates), reusable_until, changes, cost};
     im.rendered_bytes += cost;
   }
   return out;

@@ -4,9 +4,18 @@
 //   (fresh: use; stale: use, refresh in the background; miss: render) ->
 //   plugin render through the runner (capabilities enforce egress) ->
 //   sanitize -> wrap (as-of notice, stale marker, or error box).
-// Macros of one page render in parallel on a bounded pool; identical macro
-// renders in flight are coalesced (single-flight); a failing macro never
-// fails the page; when Grafana fails the last good content stays (P8).
+// Macros of one page render in parallel on a bounded scheduler, fair across
+// spaces and Grafana origins (render_scheduler.h); identical macro renders in
+// flight are coalesced (single-flight); a failing macro never fails the
+// page; when Grafana fails the last good content stays (P8).
+//
+// Deadlines and cancellation: a page view (or render API call) has one
+// deadline, macro_deadline_ms from its start, covering its time in the
+// render queue too; what has not rendered by then shows an error box
+// (macro-deadline) while the render may finish later and fill the cache.
+// When the view's client goes away (blocking::current() is cancelled), the
+// view stops waiting; a queued render nobody waits for any more is dropped
+// when its turn comes, a running one finishes and fills the cache.
 #pragma once
 
 #include <cstddef>
@@ -49,8 +58,12 @@ struct MacroOutcome {
   int64_t as_of_ms = 0;  // when the content was rendered
   // Until when this exact outcome may be shown again without asking the
   // cache: the content's fresh_until for fresh and cached content, 0 for
-  // stale content, errors and license-gated macros (each view re-checks).
+  // stale content and errors.
   int64_t reusable_until_ms = 0;
+  // Non-empty: the macro is license-gated by this feature; a view answered
+  // from the page cache asks the license again (and the decision is
+  // audited) before showing it.
+  std::string license_feature;
 };
 
 struct PageOutcome {
@@ -70,6 +83,11 @@ struct EngineOptions {
   // In-memory layer in front of the store's render cache (hot_cache.h);
   // 0 turns it off.
   std::size_t memory_cache_bytes = 64u << 20;
+  // Render lanes: concurrent renders per space and per Grafana origin (0:
+  // three quarters of threads) and the bound on queued renders.
+  int per_space = 0;
+  int per_origin = 0;
+  std::size_t max_queued = 4096;
 
   // The options vitrine.yml sets (render.*).
   static EngineOptions from(const config::Config& config);
@@ -91,8 +109,12 @@ class Engine {
                                                  std::string_view markdown,
                                                  const MacroCall& defaults);
 
-  // Waits until background refreshes have finished (tests, shutdown).
+  // Waits until queued and running renders have finished (tests, export).
   void drain();
+  // Shutdown: queued renders are dropped (their readers get an error box
+  // saying the server is stopping), running ones finish (each bounded by
+  // its deadline). Renders after it answer "busy". Idempotent.
+  void stop();
 
  private:
   struct Impl;

@@ -58,9 +58,17 @@ std::string macro_placeholder(size_t index) {
   return "<div data-vitrine-macro=\"" + std::to_string(index) + "\"></div>";
 }
 
-ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& known_macro_keys) {
+ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& known_macro_keys,
+                      const MarkdownLimits& limits) {
   register_extensions();
   ParsedPage page;
+  // Before cmark: its cost on some structures grows faster than the page.
+  if (auto violation = check_markdown_limits(markdown, limits)) {
+    page.html = limit_notice_html(*violation);
+    page.segments.push_back(page.html);
+    page.over_limit = std::move(violation);
+    return page;
+  }
   FrontMatter fm = split_front_matter(markdown);
   page.title = std::move(fm.title);
   page.warnings = std::move(fm.warnings);

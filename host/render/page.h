@@ -22,6 +22,8 @@
 #include <string_view>
 #include <vector>
 
+#include "render/markdown_limits.h"
+
 namespace vitrine::render {
 
 // A position in the page file (1-based) and what is wrong there.
@@ -51,6 +53,10 @@ struct ParsedPage {
   // and the same HTML split at the placeholders: macros.size() + 1 parts.
   std::string html;
   std::vector<std::string> segments;
+  // Set when the page exceeds a Markdown limit (markdown_limits.h): cmark
+  // never saw it, there are no macros, and html (the one segment) is the
+  // reader's notice naming the line and the rule.
+  std::optional<LimitViolation> over_limit;
 };
 
 // Limits: a page may hold at most kMaxMacros macros (the rest become error
@@ -58,8 +64,11 @@ struct ParsedPage {
 inline constexpr size_t kMaxMacros = 256;
 inline constexpr size_t kMaxMacroBodyBytes = 64 * 1024;
 
-// Never throws for any input (only std::bad_alloc can escape).
-ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& known_macro_keys);
+// Never throws for any input (only std::bad_alloc can escape). The page is
+// checked against `limits` first, in one linear pass; only a page within
+// them is parsed.
+ParsedPage parse_page(std::string_view markdown, const std::set<std::string>& known_macro_keys,
+                      const MarkdownLimits& limits = {});
 
 // Joins the page: segment 0, macro_html[0], segment 1, ... A missing entry
 // (macro_html shorter than the macro list) is written as nothing; extra

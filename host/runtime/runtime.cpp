@@ -162,15 +162,20 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   // every check says why.
   if (auto refused = rt->apply_license(); !refused.empty()) rt->warnings_.push_back(refused);
   Runtime* self = rt.get();
+  // License decisions are counted per window and written as one row each
+  // (store/audit_aggregate.h): a gated view never waits for a store write.
+  rt->store_->license_audit().set_window(std::chrono::seconds(cfg.audit_license_window_s));
   rt->gate_.set_observer([self](const license::GateDecision& d) {
-    store::AuditEvent e{"license",
-                        d.space,
-                        "license.check",
-                        d.feature,
-                        d.licensed ? "allow" : "deny",
-                        {{"reason", d.reason, false}}};
-    (void)self->store_->audit().record(e);
+    self->store_->license_audit().note(
+        store::LicenseDecision{d.space, d.plugin, d.feature, d.licensed, d.reason});
   });
+  {
+    // A failed audit write is counted in /metrics (and logged, and turns
+    // /readyz unready: store/audit.h AuditHealth).
+    auto& failures = rt->metrics_.counter("vitrine_audit_write_failures_total",
+                                          "Audit rows that could not be written (disk full, I/O)");
+    rt->store_->audit().health().on_failure([&failures] { failures.inc(); });
+  }
 
   egress::client::FetchConfig fc;
   fc.extra_ca_file = cfg.extra_ca_file.string();
@@ -198,7 +203,7 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
     rt->warnings_.push_back(
         "plugins run in-process: no isolation between plugins and the host (development only)");
   } else {
-    rt->runner_ = make_worker_runner(cfg, error);
+    rt->runner_ = make_worker_runner(cfg, error, &rt->metrics_);
     if (!rt->runner_) return nullptr;
   }
 
@@ -395,7 +400,7 @@ void Runtime::log(vitrine_call* call, vitrine_log_level level, vitrine_str messa
 }
 
 vitrine_status Runtime::is_licensed(vitrine_call* call, vitrine_str feature, int32_t* licensed) {
-  auto d = gate_.check(call->space_key, view(feature), now_ms() / 1000);
+  auto d = gate_.check(call->space_key, view(feature), now_ms() / 1000, call->plugin->manifest.id);
   *licensed = d.licensed ? 1 : 0;
   return VITRINE_OK;
 }

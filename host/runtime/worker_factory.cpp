@@ -5,7 +5,8 @@
 namespace vitrine::runtime {
 
 std::unique_ptr<plugins::PluginRunner> make_worker_runner(const config::Config& config,
-                                                          std::string& error) {
+                                                          std::string& error,
+                                                          metrics::Registry* metrics) {
   worker::WorkerConfig wc;
   wc.worker_path = config.worker_path.empty() ? worker::default_worker_path() : config.worker_path;
   std::error_code ec;
@@ -14,6 +15,11 @@ std::unique_ptr<plugins::PluginRunner> make_worker_runner(const config::Config& 
             "' does not exist; install vitrine-worker beside vitrine or set plugins.worker_path";
     return nullptr;
   }
+  wc.max_workers = config.max_workers;
+  wc.memory_budget_bytes = static_cast<uint64_t>(config.worker_memory_mb) << 20;
+  wc.zygote = config.worker_zygote;
+  wc.spare_workers = config.spare_workers;
+  wc.metrics = metrics;
   return worker::make_worker_runner(wc);
 }
 

@@ -3,6 +3,7 @@
 // fragment already sanitized, safe to insert into a page that sends the
 // CSP of docs/api.md.
 #include "render/engine.h"
+#include "render/markdown_limits.h"
 #include "server/api_json.h"
 #include "server/auth.h"
 #include "server/context.h"
@@ -63,6 +64,11 @@ void add_api_render_routes(Router& router, ServerContext& ctx) {
     defaults.space = space;
     defaults.page_id = "api";
     if (auto e = apply_options(body, defaults); !e.empty()) return json_error(400, "invalid", e);
+    // A page over a Markdown limit costs this one linear scan and nothing
+    // else: 422 with the rule id as the code (docs/pages.md#limits).
+    if (auto over = render::check_markdown_limits(*markdown)) {
+      return json_error(422, over->rule, over->message);
+    }
     auto page = ctx.engine.render_page(space, defaults.page_id, *markdown, defaults);
     auto o = new_object();
     o->set("title", page->title);

@@ -4,7 +4,8 @@
 //             database answers and the server accepts requests (false
 //             while stopping). The storage probe is a one-page read plus a
 //             stat of vitrine.db, run at most every kStorageProbeEvery;
-//             probes in between answer the cached result.
+//             probes in between answer the cached result. Also unready
+//             while the last audit write failed (store/audit.h).
 //   /metrics  Prometheus text: the runtime's registry, which also holds the
 //             server's request metrics (access_log.cpp). Open, unless
 //             server.metrics_token_file is set: then only a scraper that
@@ -94,6 +95,13 @@ void add_ops_routes(Router& router, ServerContext& ctx) {
     for (const auto& p : ctx.runtime.plugins()) (p.running ? running : waiting)++;
     const std::string storage_error = storage->check(ctx);
     bool ready = ctx.ready.load() && storage_error.empty();
+    // The last audit write failed (disk full): audited work cannot be
+    // trusted to leave a trace until a write succeeds again (store/audit.h).
+    const std::string audit_error = ctx.runtime.store().audit().health().unready_reason();
+    ready = ready && audit_error.empty();
+    const std::string audit_json =
+        audit_error.empty() ? std::string("{\"ok\":true}")
+                            : "{\"ok\":false,\"error\":\"" + log::json_escape(audit_error) + "\"}";
     // Desired state: converged, or why not (reconcile/reconciler.h).
     std::string reconcile;
     if (auto rs = ctx.runtime.reconcile_status()) {
@@ -112,11 +120,11 @@ void add_ops_routes(Router& router, ServerContext& ctx) {
         storage_error.empty()
             ? std::string("{\"ok\":true}")
             : "{\"ok\":false,\"error\":\"" + log::json_escape(storage_error) + "\"}";
-    return json_response(ready ? 200 : 503,
-                         std::string("{\"ready\":") + (ready ? "true" : "false") +
-                             ",\"plugins_running\":" + std::to_string(running) +
-                             ",\"plugins_not_running\":" + std::to_string(waiting) +
-                             ",\"storage\":" + storage_json + reconcile + "}");
+    return json_response(
+        ready ? 200 : 503,
+        std::string("{\"ready\":") + (ready ? "true" : "false") + ",\"plugins_running\":" +
+            std::to_string(running) + ",\"plugins_not_running\":" + std::to_string(waiting) +
+            ",\"storage\":" + storage_json + ",\"audit\":" + audit_json + reconcile + "}");
   });
 
   router.add("GET", "/metrics", [&ctx](Request& req) {

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "log/log.h"
+#include "metrics/metrics.h"
 #include "server/access_log.h"
 #include "server/context.h"
 #include "server/json_errors.h"
@@ -26,6 +27,12 @@ ServerOptions options_from_config(const config::Config& config) {
   // Page renders wait on the engine's pool; a few more request threads than
   // render threads keeps health checks and assets answering under load.
   o.max_threads = std::max(8, config.render_threads * 2);
+  o.max_blocked_handlers = config.max_rendering_requests;
+  o.shutdown_grace = std::chrono::seconds(config.shutdown_grace_s);
+  o.max_connections_per_client = config.max_connections_per_client;
+  o.requests_per_second_per_client = config.requests_per_second_per_client;
+  o.request_burst_per_client = config.request_burst_per_client;
+  o.trusted_proxies = config.trusted_proxies;
   return o;
 }
 
@@ -113,12 +120,16 @@ std::string too_large_message(std::size_t limit) {
 
 std::string error_title(int status) {
   switch (status) {
+    case 408:
+      return "Request timeout";
     case 411:
       return "Length required";
     case 413:
       return "Request too large";
     case 414:
       return "Address too long";
+    case 429:
+      return "Too many requests";
     case 431:
       return "Request headers too large";
     case 501:
@@ -168,6 +179,34 @@ void Server::start() {
   lo.io_timeout = o.io_timeout;
   lo.keep_alive_timeout = o.keep_alive_timeout;
   lo.max_keep_alive_requests = o.max_keep_alive_requests;
+  lo.max_blocked_handlers = o.max_blocked_handlers;
+  lo.shutdown_grace = o.shutdown_grace;
+  lo.max_connections_per_client = o.max_connections_per_client;
+  lo.requests_per_second_per_client = o.requests_per_second_per_client;
+  lo.request_burst_per_client = o.request_burst_per_client;
+  lo.trusted_proxies = o.trusted_proxies;
+  // Refusals and the bulkhead's state in /metrics. The registry outlives
+  // the listener (it belongs to the runtime).
+  metrics::Registry& registry = impl_->ctx.runtime.metrics();
+  lo.on_refused = [&registry](std::string_view reason) {
+    registry
+        .counter("vitrine_http_refused_total",
+                 "Connections and requests the HTTP front end refused, by rule (docs/api.md)",
+                 {{"reason", std::string(reason)}})
+        .inc();
+  };
+  metrics::Counter& reclaimed = registry.counter(
+      "vitrine_http_idle_reclaimed_total",
+      "Idle keep-alive connections closed to make room for a new one at max_connections");
+  lo.on_reclaimed = [&reclaimed] { reclaimed.inc(); };
+  metrics::Gauge& threads = registry.gauge(
+      "vitrine_http_threads", "HTTP connection threads running, blocked ones included");
+  metrics::Gauge& blocked = registry.gauge("vitrine_http_blocked_handlers",
+                                           "Requests whose handler waits on a render or upstream");
+  lo.on_pool_change = [&threads, &blocked](int n, int b) {
+    threads.set(n);
+    blocked.set(b);
+  };
   Impl* impl = impl_.get();
   auto listener = std::make_unique<net::HttpListener>(
       lo, [impl](Request& request) { return impl->handle(request); },

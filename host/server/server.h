@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/http.h"
 #include "server/sessions.h"
@@ -43,6 +44,13 @@ struct ServerOptions {
   std::chrono::seconds io_timeout{15};
   std::chrono::seconds keep_alive_timeout{10};  // idle connections are closed after it
   int max_keep_alive_requests = 10000;          // then "Connection: close"
+  // Overload (server/net/http_listener.h, docs/api.md#limits-and-overload).
+  int max_blocked_handlers = 256;  // page views waiting on renders at once; beyond: "busy"
+  std::chrono::milliseconds shutdown_grace{10'000};  // stop() abandons handlers after it
+  int max_connections_per_client = 64;               // 0: no limit
+  double requests_per_second_per_client = 0;         // 0: no rate limit
+  double request_burst_per_client = 0;               // below 1: the rate
+  std::vector<std::string> trusted_proxies;          // CIDR blocks; X-Forwarded-For believed
   std::string frame_ancestors = "'none'";
   std::string public_url;  // https://... makes the session cookie Secure
   // Non-empty: /metrics needs "Authorization: Bearer <metrics_token>" (a

@@ -164,6 +164,18 @@ struct AuditRow {
   // no such space existed then (or for rows older than space ids that did
   // not belong to the space generation existing at migration 3).
   std::string space_id = {};
+  // The row's link in the tamper-evident chain (store/audit_chain.h):
+  // SHA-256 hex over the previous row's link and this row's canonical
+  // encoding. Empty for rows written before migration 5.
+  std::string chain = {};
+};
+
+// Where the audit chain starts and what was pruned (one row, migration 5).
+struct AuditChainState {
+  int64_t genesis_after_id = 0;     // rows up to this id predate the chain
+  int64_t pruned_through_id = 0;    // rows up to this id were archived and pruned
+  std::string pruned_through_hash;  // the link of that last pruned row
+  int64_t pruned_rows = 0;          // rows pruned so far, over every archive
 };
 
 struct AuditQuery {
@@ -282,6 +294,18 @@ class Backend {
   virtual Result<int64_t> append_audit(const AuditRow& row) = 0;
   virtual Result<std::vector<AuditRow>> query_audit(const AuditQuery& q) = 0;
   virtual Result<int64_t> count_audit() = 0;
+  // The chain (store/audit_chain.h). append_audit with row.id != 0 writes
+  // that id: the chain link covers the id, so it is chosen before the insert.
+  virtual Result<AuditChainState> audit_chain_state() = 0;
+  // The id the next row gets (AUTOINCREMENT: never reused, even after a prune).
+  virtual Result<int64_t> next_audit_id() = 0;
+  // Up to `limit` rows with id > after_id, by id, every space (verify, archive).
+  virtual Result<std::vector<AuditRow>> audit_rows_after(int64_t after_id, int64_t limit) = 0;
+  // The newest row (id 0 when the table is empty).
+  virtual Result<AuditRow> last_audit_row() = 0;
+  // Deletes the rows with id <= through_id and records (id, link, count) as
+  // the new chain anchor; call inside a transaction.
+  virtual Status prune_audit(int64_t through_id, const std::string& through_hash, int64_t rows) = 0;
 
   // Key rotation: every encrypted record, and a compare-and-swap update.
   virtual Result<std::vector<EncryptedRef>> list_encrypted() = 0;

@@ -100,6 +100,8 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
                                          "' is not available in this build; use sqlite");
   }
   s->audit_ = std::make_unique<AuditLog>(*s->backend_, options.now);
+  s->license_audit_ =
+      std::make_unique<LicenseAuditAggregator>(*s->audit_, std::chrono::seconds(60), options.now);
   if (options.log) s->log_ = std::make_unique<JsonLog>(*options.log);
   s->keyring_ = std::make_unique<crypto::LiveKeyring>(std::move(options.keyring), options.key_file);
   s->ctx_ = std::make_unique<Context>(Context{*s->backend_, *s->audit_, s->keyring_.get(),

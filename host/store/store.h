@@ -12,6 +12,7 @@
 #include "store/approvals.h"
 #include "store/assets.h"
 #include "store/audit.h"
+#include "store/audit_aggregate.h"
 #include "store/backend.h"
 #include "store/cache.h"
 #include "store/context.h"
@@ -51,6 +52,9 @@ class Store {
 
   Backend& backend() { return *backend_; }
   AuditLog& audit() { return *audit_; }
+  // License decisions, counted per window and written as one row each
+  // (store/audit_aggregate.h); flushed when the store closes.
+  LicenseAuditAggregator& license_audit() { return *license_audit_; }
   const Context& context() const { return *ctx_; }
   // The keyring in use now (null when none was given). [thread-safe]
   std::shared_ptr<const crypto::Keyring> keyring() const { return keyring_->current(); }
@@ -83,6 +87,8 @@ class Store {
   std::atomic<uint64_t> changes_{0};
   CacheLimits cache_limits_;
   AssetLimits asset_limits_;
+  // Last: destroyed first, so its final flush still has the backend.
+  std::unique_ptr<LicenseAuditAggregator> license_audit_;
 };
 
 }  // namespace vitrine::store

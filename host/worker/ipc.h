@@ -73,6 +73,9 @@ struct Hello {
 inline constexpr uint32_t kHelloSandbox = 1;       // apply seccomp + no_new_privs + rlimits
 inline constexpr uint32_t kHelloNetNamespace = 2;  // try unshare(CLONE_NEWNET)
 
+// Also a zygote's answer to a fork request (a hello with the child's socket
+// attached): ok = 1 and the child's pid in decimal in `message`, or ok = 0
+// with rule `worker-start`.
 struct Ready {
   int32_t ok = 0;
   std::string rule;     // on refusal: the loader's rule id

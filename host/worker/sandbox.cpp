@@ -84,7 +84,38 @@ struct Filter {
   }
 };
 
-std::string build_and_load_filter() {
+// Which filter to build. `whole` is the worker's complete filter. A fork
+// server gets `zygote` and each of its children stacks `child` on top; the
+// kernel applies every stacked filter and the strictest answer wins, so a
+// child ends up with exactly the `whole` rules:
+//   zygote: everything except the two rules that cannot hold in a process
+//           that forks (new processes allowed with CLONE_PARENT; the signal
+//           rules name the caller's own pid, which differs in each child);
+//   child:  those two rules, for the child's own pid.
+enum class FilterKind { whole, zygote, child };
+
+// Adds the rules that name the calling process: signals only to itself.
+void add_self_signal_rules(Filter& f, uint32_t deny) {
+  const auto self = static_cast<scmp_datum_t>(getpid());
+  f.add(deny, "kill", {SCMP_A0(SCMP_CMP_NE, self)});
+  f.add(deny, "tgkill", {SCMP_A0(SCMP_CMP_NE, self)});
+  f.add(deny, "rt_sigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
+  f.add(deny, "rt_tgsigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
+}
+
+std::string load(Filter& f) {
+  if (f.error != 0) {
+    std::string why = "seccomp rule for " + f.failed + " failed: " + std::strerror(-f.error);
+    seccomp_release(f.ctx);
+    return why;
+  }
+  const int rc = seccomp_load(f.ctx);
+  seccomp_release(f.ctx);
+  if (rc != 0) return std::string("seccomp_load failed: ") + std::strerror(-rc);
+  return {};
+}
+
+std::string build_and_load_filter(FilterKind kind) {
   // Default allow, explicit deny: see docs/security/isolation.md for why a
   // denylist (the dynamic loader, the C++ runtime and the sanitizers need a
   // long, libc-version-dependent tail of harmless calls).
@@ -94,11 +125,23 @@ std::string build_and_load_filter() {
   // Other architectures' syscall tables (int 0x80, x32) are killed.
   seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
   const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
+  if (kind == FilterKind::child) {
+    // clone: threads only (the zygote's filter still allowed CLONE_PARENT).
+    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+    add_self_signal_rules(f, deny);
+    return load(f);
+  }
   for (const char* name : kDenied) f.add(deny, name);
 
   // clone: threads only. A new process (no CLONE_THREAD) is refused; glibc's
-  // fork() and posix_spawn() go through here.
-  f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+  // fork() and posix_spawn() go through here. A zygote may create a process
+  // only with CLONE_PARENT (its children belong to the host, which reaps
+  // them); each child then refuses that too.
+  if (kind == FilterKind::zygote) {
+    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_PARENT, 0)});
+  } else {
+    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+  }
   // clone3 passes its flags in memory, which seccomp cannot read: answer
   // ENOSYS so that glibc falls back to clone(), which is filtered above.
   f.add(SCMP_ACT_ERRNO(ENOSYS), "clone3");
@@ -115,26 +158,14 @@ std::string build_and_load_filter() {
   f.add(SCMP_ACT_ERRNO(ENOSYS), "openat2");
 
   // Signals: only to this process (abort(), raise(), sanitizer reports).
-  const auto self = static_cast<scmp_datum_t>(getpid());
-  f.add(deny, "kill", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "tgkill", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "rt_sigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "rt_tgsigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
+  // In a zygote these come with each child's own filter.
+  if (kind == FilterKind::whole) add_self_signal_rules(f, deny);
   // tkill names a thread id without its process: refused.
   f.add(deny, "tkill");
 
   // No typing into the controlling terminal.
   f.add(deny, "ioctl", {SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI)});
-
-  if (f.error != 0) {
-    std::string why = "seccomp rule for " + f.failed + " failed: " + std::strerror(-f.error);
-    seccomp_release(f.ctx);
-    return why;
-  }
-  const int rc = seccomp_load(f.ctx);
-  seccomp_release(f.ctx);
-  if (rc != 0) return std::string("seccomp_load failed: ") + std::strerror(-rc);
-  return {};
+  return load(f);
 }
 
 // Trees every worker may read: the dynamic loader's libraries and cache, the
@@ -254,11 +285,24 @@ SandboxReport lock_down(const SandboxOptions& o) {
   }
 
   // 5. seccomp.
-  if (auto err = build_and_load_filter(); !err.empty()) {
+  if (auto err = build_and_load_filter(o.for_zygote ? FilterKind::zygote : FilterKind::whole);
+      !err.empty()) {
     report.error = err;
     return report;
   }
   applied("seccomp");
+  report.ok = true;
+  return report;
+}
+
+SandboxReport lock_down_child() {
+  SandboxReport report;
+  // Set again rather than trusting that it survived the fork.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  if (auto err = build_and_load_filter(FilterKind::child); !err.empty()) {
+    report.error = err;
+    return report;
+  }
   report.ok = true;
   return report;
 }

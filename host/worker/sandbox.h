@@ -14,6 +14,10 @@ struct SandboxOptions {
   uint32_t max_open_files = 0;       // RLIMIT_NOFILE; 0 = unchanged
   bool net_namespace = true;         // try unshare(CLONE_NEWNET)
   int ipc_fd = -1;                   // the one socket the worker keeps
+  // A fork server (zygote): its filter lets it create processes with
+  // CLONE_PARENT and leaves the signal rules, which name a pid, to each
+  // child's lock_down_child(). Only host code runs in a zygote.
+  bool for_zygote = false;
   // Landlock: the only trees the worker may open files under (read and
   // execute only). The system library and time-zone trees are always added.
   std::vector<std::string> readable_paths;
@@ -32,6 +36,12 @@ struct SandboxReport {
 // system trees (best effort: Linux >= 5.13), and the seccomp filter. Must run while the process is
 // single-threaded. Irreversible.
 SandboxReport lock_down(const SandboxOptions& options);
+
+// In a child forked by a zygote, before any plugin code is mapped: stacks
+// the rest of the worker filter (clone for threads only, signals only to
+// this pid) and clears the dumpable flag again. Together with the inherited
+// zygote lockdown this is exactly what lock_down() applies to a worker.
+SandboxReport lock_down_child();
 
 // True when this build runs under AddressSanitizer (RLIMIT_AS is skipped:
 // ASan reserves terabytes of shadow address space).

@@ -1,11 +1,19 @@
 #include "worker/worker_process.h"
 
+#include <malloc.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "manifest/manifest.h"
@@ -30,6 +38,26 @@ constexpr int kExitProtocol = 3;
 
 [[noreturn]] void leave(int code) { ::_exit(code); }
 
+// Takes the next whole frame already buffered in `reader`: true when there is one, false when
+// more bytes are needed; leaves when the host spoke out of protocol.
+bool next_buffered_frame(ipc::FrameReader& reader, ipc::FrameHeader& header, std::string& payload) {
+  ipc::DecodeError error;
+  switch (reader.next(header, payload, error)) {
+    case ipc::FrameReader::State::frame:
+      return true;
+    case ipc::FrameReader::State::error:
+      leave(kExitProtocol);
+    case ipc::FrameReader::State::need_more:
+      break;
+  }
+  return false;
+}
+
+// A `ready` that refuses: the rule id and message the host reports.
+ipc::Ready refused(std::string rule, std::string message, std::string sandbox) {
+  return ipc::Ready{0, std::move(rule), std::move(message), std::move(sandbox)};
+}
+
 // The worker's end of the socket. Capability calls may come from several
 // plugin threads during one render; each is one request/reply round trip
 // under the mutex.
@@ -45,15 +73,7 @@ class Channel {
   // spoke out of protocol.
   void receive(ipc::FrameHeader& header, std::string& payload) {
     for (;;) {
-      ipc::DecodeError error;
-      switch (reader_.next(header, payload, error)) {
-        case ipc::FrameReader::State::frame:
-          return;
-        case ipc::FrameReader::State::error:
-          leave(kExitProtocol);
-        case ipc::FrameReader::State::need_more:
-          break;
-      }
+      if (next_buffered_frame(reader_, header, payload)) return;
       if (receive_some(fd_, reader_) <= 0) leave(kExitHostGone);
     }
   }
@@ -186,6 +206,143 @@ class ForwardingServices final : public CallServices {
 
 }  // namespace
 
+namespace {
+
+// Loads the plugin inside the already applied sandbox, answers `ready` to
+// request `hello_id` and serves renders until the host hangs up.
+[[noreturn]] void serve(Channel& channel, const manifest::Manifest& manifest, uint32_t hello_id,
+                        const std::string& sandbox) {
+  // The same loader as in-process, against a host table whose capabilities
+  // forward over the socket.
+  static ForwardingServices services(channel);
+  static plugins::HostTable host_table;
+  plugins::offer_standard_capabilities(host_table);
+  static plugins::LoadedPlugin loaded;
+  plugins::Refusal refusal;
+  if (!plugins::load_plugin(manifest, host_table.abi(), loaded, refusal)) {
+    std::string frame;
+    ipc::encode(frame, hello_id, ipc::Ready{0, refusal.rule, refusal.message, sandbox});
+    channel.send(frame);
+    leave(kExitHostGone);
+  }
+  {
+    std::string frame;
+    ipc::encode(frame, hello_id, ipc::Ready{1, "", "", sandbox});
+    channel.send(frame);
+  }
+
+  ipc::FrameHeader header;
+  std::string payload;
+  ipc::DecodeError error;
+  for (;;) {
+    channel.receive(header, payload);
+    ipc::Render request;
+    if (header.type != ipc::MessageType::render || !ipc::decode(payload, request, error)) {
+      leave(kExitProtocol);
+    }
+    plugins::RenderInput input;
+    input.macro_key = std::move(request.macro_key);
+    input.params = std::move(request.params);
+    input.space_key = std::move(request.space_key);
+    input.page_id = std::move(request.page_id);
+    input.locale = std::move(request.locale);
+    input.timezone = std::move(request.timezone);
+    input.theme = std::move(request.theme);
+    input.time_from = std::move(request.time_from);
+    input.time_to = std::move(request.time_to);
+    input.grafana_base_url = std::move(request.grafana_base_url);
+    input.timeout_ms = request.timeout_ms;
+    input.now_ms = request.now_ms;
+    input.services = &services;
+    plugins::RenderOutput out = plugins::render_macro(loaded, input);
+    ipc::Result result{out.status,          std::move(out.html), std::move(out.error),
+                       std::move(out.rule), out.cache_ttl_s,     out.html_truncated ? 1u : 0u};
+    std::string frame;
+    ipc::encode(frame, header.request_id, result);
+    channel.send(frame);
+  }
+}
+
+SandboxOptions sandbox_options(const ipc::Hello& hello, const manifest::Manifest& manifest,
+                               int ipc_fd) {
+  SandboxOptions options;
+  options.address_space_bytes = hello.address_space_bytes;
+  options.cpu_seconds = hello.cpu_seconds;
+  options.max_open_files = hello.max_open_files;
+  options.net_namespace = (hello.flags & ipc::kHelloNetNamespace) != 0;
+  options.ipc_fd = ipc_fd;
+  // The plugin's own directory (its library and any data beside it) and
+  // a configured time-zone database.
+  options.readable_paths.push_back(manifest.path.parent_path().string());
+  if (const char* dir = std::getenv("TZDIR"); dir != nullptr && dir[0] != '\0') {
+    options.readable_paths.emplace_back(dir);
+  }
+  return options;
+}
+
+// Reads the next frame and the descriptors that came with it. Leaves when
+// the host hangs up or the host process is gone (a zygote has no watchdog
+// thread: it must stay single-threaded to fork).
+void receive_with_fds(int fd, ipc::FrameReader& reader, std::vector<int>& fds,
+                      ipc::FrameHeader& header, std::string& payload, pid_t host) {
+  for (;;) {
+    if (next_buffered_frame(reader, header, payload)) return;
+    pollfd p{fd, POLLIN, 0};
+    const int n = ::poll(&p, 1, 500);
+    if (::getppid() != host) leave(kExitHostGone);
+    if (n <= 0) continue;
+    if (receive_fds(fd, reader, fds) <= 0) leave(kExitHostGone);
+  }
+}
+
+// The child's side of a fork: `fd` becomes its IPC socket on kWorkerIpcFd,
+// nothing else of the zygote stays open, and the rest of the filter is
+// stacked before the plugin library is opened.
+[[noreturn]] void run_forked_child(int fd, const manifest::Manifest& manifest, uint32_t hello_id,
+                                   const std::string& zygote_sandbox, bool sandboxed) {
+  if (fd != kWorkerIpcFd) {
+    ::dup2(fd, kWorkerIpcFd);
+    ::close(fd);
+  }
+  ::close_range(kWorkerIpcFd + 1, ~0u, 0);
+  // The host's end of the socket closes when the host exits or drops this
+  // worker: then this process goes, even while plugin code spins. A blocked
+  // poll, not a periodic check: a thousand idle workers cost no wakeups.
+  std::thread([] {
+    pollfd p{kWorkerIpcFd, POLLRDHUP, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    std::_Exit(3);
+  }).detach();
+  static Channel channel(kWorkerIpcFd);
+  std::string sandbox = zygote_sandbox;
+
+  if (sandboxed) {
+    SandboxReport report = lock_down_child();
+    if (!report.ok) {
+      std::string frame;
+      ipc::encode(frame, hello_id,
+                  refused("worker-sandbox",
+                          "the forked worker could not lock itself down: " + report.error +
+                              "; the plugin was not loaded",
+                          sandbox));
+      channel.send(frame);
+      leave(kExitHostGone);
+    }
+    sandbox += " forked";
+  }
+  serve(channel, manifest, hello_id, sandbox);
+}
+
+}  // namespace
+
+void watch_host(pid_t host) {
+  std::thread([host] {
+    while (::getppid() == host) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::_Exit(3);
+  }).detach();
+}
+
 int run_worker(int ipc_fd) {
   Channel channel(ipc_fd);
   ipc::FrameHeader header;
@@ -216,19 +373,7 @@ int run_worker(int ipc_fd) {
   // constructors, create() and every render run inside the sandbox.
   std::string sandbox = "none";
   if ((hello.flags & ipc::kHelloSandbox) != 0) {
-    SandboxOptions options;
-    options.address_space_bytes = hello.address_space_bytes;
-    options.cpu_seconds = hello.cpu_seconds;
-    options.max_open_files = hello.max_open_files;
-    options.net_namespace = (hello.flags & ipc::kHelloNetNamespace) != 0;
-    options.ipc_fd = ipc_fd;
-    // The plugin's own directory (its library and any data beside it) and
-    // a configured time-zone database.
-    options.readable_paths.push_back(checked.manifest->path.parent_path().string());
-    if (const char* dir = std::getenv("TZDIR"); dir != nullptr && dir[0] != '\0') {
-      options.readable_paths.emplace_back(dir);
-    }
-    SandboxReport report = lock_down(options);
+    SandboxReport report = lock_down(sandbox_options(hello, *checked.manifest, ipc_fd));
     if (!report.ok) {
       refuse(
           "worker-sandbox",
@@ -237,49 +382,80 @@ int run_worker(int ipc_fd) {
     }
     sandbox = report.applied;
   }
+  serve(channel, *checked.manifest, hello_id, sandbox);
+}
 
-  // The same loader as in-process, against a host table whose capabilities
-  // forward over the socket.
-  static ForwardingServices services(channel);
-  static plugins::HostTable host_table;
-  plugins::offer_standard_capabilities(host_table);
-  static plugins::LoadedPlugin loaded;
-  plugins::Refusal refusal;
-  if (!plugins::load_plugin(*checked.manifest, host_table.abi(), loaded, refusal)) {
-    refuse(refusal.rule, refusal.message, sandbox);
-  }
-  {
+int run_zygote(int ctl_fd) {
+  const pid_t host = ::getppid();
+  ipc::FrameReader reader;
+  std::vector<int> fds;
+  ipc::FrameHeader header;
+  std::string payload;
+  auto reply = [&](uint32_t id, const ipc::Ready& ready) {
     std::string frame;
-    ipc::encode(frame, hello_id, ipc::Ready{1, "", "", sandbox});
-    channel.send(frame);
+    ipc::encode(frame, id, ready);
+    if (!send_all(ctl_fd, frame)) leave(kExitHostGone);
+  };
+  receive_with_fds(ctl_fd, reader, fds, header, payload, host);
+  ipc::Hello setup;
+  ipc::DecodeError error;
+  if (header.type != ipc::MessageType::hello || !ipc::decode(payload, setup, error) ||
+      !fds.empty()) {
+    leave(kExitProtocol);
   }
+  // Everything that does not depend on the space happens once, here: the
+  // exec, the manifest check, the network namespace, rlimits, no_new_privs,
+  // Landlock and the bulk of the seccomp filter. The plugin library is NOT
+  // opened here: its constructors would run in a process that may fork.
+  auto checked = manifest::check_file(setup.manifest_path);
+  if (!checked.ok()) {
+    reply(header.request_id,
+          refused("manifest-invalid", "the zygote could not check manifest " + setup.manifest_path,
+                  ""));
+    leave(kExitHostGone);
+  }
+  const bool sandboxed = (setup.flags & ipc::kHelloSandbox) != 0;
+  std::string sandbox = "none";
+  if (sandboxed) {
+    SandboxOptions options = sandbox_options(setup, *checked.manifest, ctl_fd);
+    options.for_zygote = true;
+    SandboxReport report = lock_down(options);
+    if (!report.ok) {
+      reply(header.request_id,
+            refused("worker-sandbox", "the zygote could not lock itself down: " + report.error,
+                    report.applied));
+      leave(kExitHostGone);
+    }
+    sandbox = report.applied;
+  }
+  // Every page the zygote keeps dirty is copied into the first child that
+  // writes it: hand the manifest check's freed heap back first.
+  ::malloc_trim(0);
+  reply(header.request_id, ipc::Ready{1, "", "", sandbox});
 
+  // Each request: a hello naming the space, with the child's socket attached.
   for (;;) {
-    channel.receive(header, payload);
-    ipc::Render request;
-    if (header.type != ipc::MessageType::render || !ipc::decode(payload, request, error)) {
+    receive_with_fds(ctl_fd, reader, fds, header, payload, host);
+    ipc::Hello request;
+    if (header.type != ipc::MessageType::hello || !ipc::decode(payload, request, error) ||
+        fds.size() != 1) {
       leave(kExitProtocol);
     }
-    plugins::RenderInput input;
-    input.macro_key = std::move(request.macro_key);
-    input.params = std::move(request.params);
-    input.space_key = std::move(request.space_key);
-    input.page_id = std::move(request.page_id);
-    input.locale = std::move(request.locale);
-    input.timezone = std::move(request.timezone);
-    input.theme = std::move(request.theme);
-    input.time_from = std::move(request.time_from);
-    input.time_to = std::move(request.time_to);
-    input.grafana_base_url = std::move(request.grafana_base_url);
-    input.timeout_ms = request.timeout_ms;
-    input.now_ms = request.now_ms;
-    input.services = &services;
-    plugins::RenderOutput out = plugins::render_macro(loaded, input);
-    ipc::Result result{out.status,          std::move(out.html), std::move(out.error),
-                       std::move(out.rule), out.cache_ttl_s,     out.html_truncated ? 1u : 0u};
-    std::string frame;
-    ipc::encode(frame, header.request_id, result);
-    channel.send(frame);
+    const int child_fd = fds.front();
+    fds.clear();
+    // CLONE_PARENT: the child is the host's, so the host reaps it and sees
+    // how it ended, and it outlives a crashed zygote. The zygote is
+    // single-threaded here, so the child's copy of every lock is free.
+    const long pid = ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, 0);
+    if (pid == 0)
+      run_forked_child(child_fd, *checked.manifest, header.request_id, sandbox, sandboxed);
+    ::close(child_fd);
+    if (pid < 0) {
+      reply(header.request_id,
+            refused("worker-start", std::string("fork failed: ") + std::strerror(errno), ""));
+      continue;
+    }
+    reply(header.request_id, ipc::Ready{1, "", std::to_string(pid), ""});
   }
 }
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,9 +19,11 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "log/log.h"
+#include "metrics/metrics.h"
 #include "plugins/call.h"
 #include "plugins/capability_tables.h"
 #include "plugins/host_table.h"
@@ -120,12 +123,58 @@ struct Worker {
   }
 };
 
+// What one process costs in memory. PSS (smaps_rollup) charges shared pages
+// (the zygote's copy-on-write image, libraries) fractionally to each sharer;
+// a worker is not dumpable, so only a privileged host can read it. Otherwise
+// resident minus shared pages (statm), which counts only the private pages.
+uint64_t process_memory(pid_t pid, bool& pss) {
+  {
+    std::ifstream rollup("/proc/" + std::to_string(pid) + "/smaps_rollup");
+    std::string line;
+    while (rollup && std::getline(rollup, line)) {
+      if (line.rfind("Pss:", 0) == 0) {
+        pss = true;
+        return std::stoull(line.substr(4)) * 1024;
+      }
+    }
+  }
+  pss = false;
+  std::ifstream statm("/proc/" + std::to_string(pid) + "/statm");
+  uint64_t size = 0, resident = 0, shared = 0;
+  if (!(statm >> size >> resident >> shared) || shared > resident) return 0;
+  return (resident - shared) * static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
 // What reading one frame produced.
 enum class Read { frame, timeout, closed, protocol, memory };
+
+// A plugin's fork server: a `vitrine-worker --zygote` process and its
+// control socket. Requests are pipelined: each render thread sends its
+// request under mu, and one of the waiting threads at a time (`reading`)
+// reads the replies for all of them, so a busy host does not pay one
+// scheduling round trip per start in series.
+struct Zygote {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::unique_ptr<Worker> proc;  // null: not running (started on demand)
+  std::string sandbox;
+  Clock::time_point retry_after{};         // after a failed start
+  bool reading = false;                    // a thread reads proc's socket without mu
+  uint64_t generation = 0;                 // bumped whenever proc is lost
+  std::map<uint32_t, ipc::Ready> replies;  // arrived, not yet collected
+};
 
 struct PluginInfo {
   plugins::LoadedPlugin host_view;  // the manifest; no library, never rendered here
   std::string sandbox;
+  std::unique_ptr<Zygote> zygote;  // null when zygotes are off
+  // Forked, locked down and loaded, but not yet given to any space: the
+  // first render of a new space takes one instead of waiting for a start.
+  // A spare has rendered nothing and seen no space's data; once taken it
+  // serves that one space for life, exactly like a worker forked for it.
+  std::vector<std::unique_ptr<Worker>> spares;
+  int spares_pending = 0;           // being forked by the refill thread
+  Clock::time_point spare_retry{};  // after a failed refill
 };
 
 struct Pool {
@@ -168,9 +217,23 @@ struct WorkerRunner::Impl {
   std::map<std::pair<std::string, std::string>, Pool> pools;
   int live = 0;
   int started = 0;
+  int forked = 0;
+  int cap = 64;                       // effective max_workers
+  uint64_t idle_bytes_estimate = 0;   // last sampled mean, 0 = not yet
+  Clock::time_point next_reap{};      // idle reaping runs at most once a second
+  Clock::time_point next_sample{};    // memory sampling every 5 s
+  int fd_cap = 1 << 20;               // a quarter of RLIMIT_NOFILE
+  std::condition_variable refill_cv;  // wakes the spare refill thread
+  bool stopping = false;
+  std::thread refiller;  // keeps WorkerConfig::spare_workers ready
 
   explicit Impl(WorkerConfig c) : config(std::move(c)) {
     if (config.worker_path.empty()) config.worker_path = default_worker_path();
+    rlimit nofile{};
+    if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+      fd_cap = static_cast<int>(std::min<rlim_t>(nofile.rlim_cur / 4, 1 << 20));
+    }
+    update_cap();
     plugins::offer_standard_capabilities(host_table);
     const vitrine_host* h = host_table.abi();
     http = static_cast<const vitrine_http_v1*>(h->get_capability(h, VITRINE_CAP_HTTP_V1));
@@ -182,11 +245,35 @@ struct WorkerRunner::Impl {
 
   // ------------------------------------------------------------ process
 
-  // Starts a worker and completes the hello/ready handshake. On failure
-  // returns nullptr with `rule`/`message` (the loader's refusal when the
-  // plugin itself was refused).
-  std::unique_ptr<Worker> spawn(const manifest::Manifest& m, const std::string& space_key,
-                                std::string& rule, std::string& message) {
+  // The effective cap: fixed, or the memory budget over the sampled idle
+  // memory of one worker (8 MiB until a sample exists). Caller holds mu or
+  // is the constructor.
+  void update_cap() {
+    if (config.max_workers > 0) {
+      cap = config.max_workers;
+      return;
+    }
+    const uint64_t per = std::max<uint64_t>(
+        idle_bytes_estimate == 0 ? 8ull << 20 : idle_bytes_estimate, 256ull << 10);
+    const uint64_t by_memory = config.memory_budget_bytes / per;
+    cap = static_cast<int>(std::clamp<uint64_t>(by_memory, 16, std::max(16, fd_cap)));
+  }
+
+  ipc::Hello make_hello(const manifest::Manifest& m, const std::string& space_key) const {
+    ipc::Hello hello;
+    hello.manifest_path = std::filesystem::absolute(m.path).string();
+    hello.space_key = space_key;
+    hello.address_space_bytes = config.address_space_bytes;
+    hello.cpu_seconds = config.cpu_seconds;
+    hello.max_open_files = config.max_open_files;
+    hello.flags = (config.sandbox ? ipc::kHelloSandbox : 0u) |
+                  (config.net_namespace ? ipc::kHelloNetNamespace : 0u);
+    return hello;
+  }
+
+  // posix_spawns `vitrine-worker` (a zygote when `zygote`) on a new socket;
+  // no handshake yet.
+  std::unique_ptr<Worker> exec_process(bool zygote, std::string& rule, std::string& message) {
     int sv[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
       rule = "worker-start";
@@ -204,7 +291,7 @@ struct WorkerRunner::Impl {
     const std::string path = config.worker_path.string();
     std::string fd_arg = std::to_string(kWorkerIpcFd);
     char* argv[] = {const_cast<char*>(path.c_str()), const_cast<char*>("--ipc-fd"), fd_arg.data(),
-                    nullptr};
+                    zygote ? const_cast<char*>("--zygote") : nullptr, nullptr};
     std::vector<std::string> env_store;
     for (const char* name : kPassedEnv) {
       if (const char* v = ::getenv(name)) env_store.push_back(std::string(name) + "=" + v);
@@ -223,26 +310,24 @@ struct WorkerRunner::Impl {
       return nullptr;
     }
     w->pid = pid;
-    {
-      std::lock_guard lock(mu);
-      ++started;
-    }
+    return w;
+  }
 
-    ipc::Hello hello;
-    hello.manifest_path = std::filesystem::absolute(m.path).string();
-    hello.space_key = space_key;
-    hello.address_space_bytes = config.address_space_bytes;
-    hello.cpu_seconds = config.cpu_seconds;
-    hello.max_open_files = config.max_open_files;
-    hello.flags = (config.sandbox ? ipc::kHelloSandbox : 0u) |
-                  (config.net_namespace ? ipc::kHelloNetNamespace : 0u);
-    std::string frame;
-    ipc::encode(frame, 1, hello);
+  // Reads the `ready` that answers a start (after sending `hello`, if any)
+  // and checks it. On failure the process is reaped and `rule`/`message`
+  // say why (the loader's refusal when the plugin itself was refused).
+  bool handshake(Worker& w, const manifest::Manifest& m, const ipc::Hello* hello, std::string& rule,
+                 std::string& message) {
+    bool sent = true;
+    if (hello != nullptr) {
+      std::string frame;
+      ipc::encode(frame, 1, *hello);
+      sent = send_all(w.fd, frame);
+    }
     ipc::FrameHeader header;
     std::string payload;
     const auto deadline = Clock::now() + std::chrono::milliseconds(config.start_timeout_ms);
-    Read r =
-        send_all(w->fd, frame) ? read_frame(*w, deadline, header, payload, message) : Read::closed;
+    Read r = sent ? read_frame(w, deadline, header, payload, message) : Read::closed;
     ipc::Ready ready;
     ipc::DecodeError error;
     if (r == Read::frame &&
@@ -251,27 +336,243 @@ struct WorkerRunner::Impl {
       message = error.empty() ? "expected a ready message" : error;
     }
     if (r != Read::frame) {
-      const std::string how = r == Read::closed ? w->reap_after_eof() : w->kill_and_reap();
+      const std::string how = r == Read::closed ? w.reap_after_eof() : w.kill_and_reap();
       rule = "worker-start";
       message = "the worker for plugin '" + m.id + "' did not start (" +
                 (r == Read::timeout ? std::string("no answer in time") : how) +
                 (message.empty() ? "" : ": " + message) + ")";
-      return nullptr;
+      return false;
     }
     if (ready.ok == 0) {
-      w->kill_and_reap();
+      w.kill_and_reap();
       rule = ready.rule;
       message = ready.message;
-      return nullptr;
+      return false;
     }
-    w->sandbox = ready.sandbox;
+    w.sandbox = ready.sandbox;
     if (config.sandbox && ready.sandbox.find("seccomp") == std::string::npos) {
-      w->kill_and_reap();
+      w.kill_and_reap();
       rule = "worker-sandbox";
       message = "the worker reported no seccomp filter (" + ready.sandbox + ")";
+      return false;
+    }
+    return true;
+  }
+
+  // Starts a worker by exec and completes the hello/ready handshake.
+  std::unique_ptr<Worker> spawn(const manifest::Manifest& m, const std::string& space_key,
+                                std::string& rule, std::string& message) {
+    auto w = exec_process(false, rule, message);
+    if (!w) return nullptr;
+    {
+      std::lock_guard lock(mu);
+      ++started;
+    }
+    const ipc::Hello hello = make_hello(m, space_key);
+    if (!handshake(*w, m, &hello, rule, message)) return nullptr;
+    count_start("exec");
+    return w;
+  }
+
+  // Starts `z`'s zygote process. Caller holds z.mu.
+  bool start_zygote(Zygote& z, const manifest::Manifest& m, std::string& rule,
+                    std::string& message) {
+    if (Clock::now() < z.retry_after) {
+      rule = "worker-start";
+      message = "the zygote failed to start recently";
+      return false;
+    }
+    auto proc = exec_process(true, rule, message);
+    const ipc::Hello hello = make_hello(m, "");
+    if (!proc || !handshake(*proc, m, &hello, rule, message)) {
+      z.retry_after = Clock::now() + std::chrono::milliseconds(config.backoff_max_ms);
+      return false;
+    }
+    z.sandbox = proc->sandbox;
+    log::info("worker.zygote_started",
+              {{"plugin", m.id}, {"pid", std::to_string(proc->pid)}, {"sandbox", z.sandbox}});
+    z.proc = std::move(proc);
+    if (config.metrics != nullptr) {
+      config.metrics
+          ->counter("vitrine_worker_zygote_starts_total",
+                    "Fork servers (zygotes) started, restarts after a crash included")
+          .inc();
+    }
+    return true;
+  }
+
+  // Forks a worker for (plugin, space) from the plugin's zygote, starting or
+  // restarting the zygote as needed. `zygote_failed`: no zygote could serve
+  // the request (the caller may fall back to exec); otherwise a failure is
+  // the child's own (refused, crashed while loading).
+  std::unique_ptr<Worker> fork_worker(Zygote& z, const manifest::Manifest& m,
+                                      const std::string& space_key, std::string& rule,
+                                      std::string& message, bool& zygote_failed) {
+    zygote_failed = false;
+    int sv[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+      rule = "worker-start";
+      message = std::string("socketpair failed: ") + std::strerror(errno);
       return nullptr;
     }
+    auto w = std::make_unique<Worker>();
+    w->fd = sv[0];
+    {
+      std::unique_lock zlock(z.mu);
+      // Twice at most: a request that finds the zygote dead restarts it once.
+      for (int attempt = 0; attempt < 2 && w->pid <= 0; ++attempt) {
+        if (!z.proc && !start_zygote(z, m, rule, message)) break;
+        std::string frame;
+        const uint32_t id = ++z.proc->next_id;
+        ipc::encode(frame, id, make_hello(m, space_key));
+        if (!send_with_fd(z.proc->fd, frame, sv[1])) {
+          if (!z.reading) lose_zygote(z, m, Read::closed);
+          continue;
+        }
+        const uint64_t generation = z.generation;
+        const auto deadline = Clock::now() + std::chrono::milliseconds(config.start_timeout_ms);
+        std::optional<ipc::Ready> ready;
+        while (!ready && z.generation == generation) {
+          if (auto it = z.replies.find(id); it != z.replies.end()) {
+            ready = std::move(it->second);
+            z.replies.erase(it);
+          } else if (!z.reading) {
+            // Read replies (for anyone) until ours is there or the zygote
+            // is lost; only the reader may drop proc.
+            z.reading = true;
+            Worker* proc = z.proc.get();
+            zlock.unlock();
+            ipc::FrameHeader header;
+            std::string payload;
+            std::string why;
+            Read r = read_frame(*proc, deadline, header, payload, why);
+            ipc::Ready got;
+            ipc::DecodeError error;
+            if (r == Read::frame &&
+                (header.type != ipc::MessageType::ready || !ipc::decode(payload, got, error))) {
+              r = Read::protocol;
+            }
+            zlock.lock();
+            z.reading = false;
+            if (r == Read::frame) {
+              z.replies[header.request_id] = std::move(got);
+            } else {
+              lose_zygote(z, m, r);
+            }
+            z.cv.notify_all();
+          } else {
+            z.cv.wait_until(zlock, deadline);
+          }
+        }
+        if (!ready) continue;  // the zygote was lost: restart it and retry
+        if (ready->ok == 0) {
+          ::close(sv[1]);
+          rule = ready->rule;
+          message = ready->message;
+          return nullptr;
+        }
+        w->pid = static_cast<pid_t>(std::stol(ready->message));
+      }
+    }
+    ::close(sv[1]);
+    if (w->pid <= 0) {
+      w->fd = -1;
+      ::close(sv[0]);
+      zygote_failed = true;
+      if (rule.empty()) rule = "worker-start";
+      if (message.empty()) message = "the zygote for plugin '" + m.id + "' is not available";
+      return nullptr;
+    }
+    {
+      std::lock_guard lock(mu);
+      ++started;
+      ++forked;
+    }
+    if (!handshake(*w, m, nullptr, rule, message)) return nullptr;
+    count_start("fork");
     return w;
+  }
+
+  // Reaps a zygote whose socket failed (`r`) and forgets its pending
+  // replies; its children are the host's and live on. Caller holds z.mu and
+  // is not racing a reader.
+  void lose_zygote(Zygote& z, const manifest::Manifest& m, Read r) {
+    if (!z.proc) return;
+    const std::string how = r == Read::closed ? z.proc->reap_after_eof() : z.proc->kill_and_reap();
+    log::warn("worker.zygote_lost", {{"plugin", m.id}, {"reason", how}});
+    z.proc.reset();
+    ++z.generation;
+    z.replies.clear();
+    z.cv.notify_all();
+  }
+
+  // The refill thread: keeps config.spare_workers spares per plugin with a
+  // zygote, one fork at a time, off the render path.
+  void refill_loop() {
+    std::unique_lock lock(mu);
+    while (!stopping) {
+      PluginInfo* need = nullptr;
+      const auto now = Clock::now();
+      for (auto& [key, info] : plugins) {
+        if (info.zygote &&
+            static_cast<int>(info.spares.size()) + info.spares_pending < config.spare_workers &&
+            now >= info.spare_retry) {
+          need = &info;
+          break;
+        }
+      }
+      if (need == nullptr) {
+        refill_cv.wait_for(lock, std::chrono::seconds(1));
+        continue;
+      }
+      ++need->spares_pending;
+      lock.unlock();
+      std::string rule, message;
+      bool zygote_failed = false;
+      auto w =
+          fork_worker(*need->zygote, need->host_view.manifest, "", rule, message, zygote_failed);
+      lock.lock();
+      --need->spares_pending;
+      if (w) {
+        need->spares.push_back(std::move(w));
+      } else {
+        need->spare_retry = Clock::now() + std::chrono::seconds(1);
+        log::warn("worker.spare_failed",
+                  {{"plugin", need->host_view.manifest.id}, {"rule", rule}, {"reason", message}});
+      }
+    }
+  }
+
+  // Takes a live spare of `plugin`, or null. Caller holds mu.
+  std::unique_ptr<Worker> take_spare(PluginInfo& plugin) {
+    while (!plugin.spares.empty()) {
+      auto w = std::move(plugin.spares.back());
+      plugin.spares.pop_back();
+      refill_cv.notify_one();
+      // Still there? It is the host's child, so WNOHANG tells without waiting.
+      int status = 0;
+      if (::waitpid(w->pid, &status, WNOHANG) == 0) return w;
+      w->pid = -1;  // already reaped
+    }
+    return nullptr;
+  }
+
+  void count_start(const char* how) {
+    if (config.metrics == nullptr) return;
+    config.metrics
+        ->counter("vitrine_worker_starts_total",
+                  "Worker processes started, by how: fork (from a zygote) or exec", {{"how", how}})
+        .inc();
+  }
+
+  void count_retired(const char* reason, size_t n) {
+    if (config.metrics == nullptr || n == 0) return;
+    config.metrics
+        ->counter("vitrine_worker_retired_total",
+                  "Idle workers stopped, by reason: lru (at the cap), idle (past the idle "
+                  "timeout) or retire (plugin retired)",
+                  {{"reason", reason}})
+        .inc(static_cast<double>(n));
   }
 
   // Reads the next frame before `deadline`. While waiting it also watches
@@ -485,6 +786,11 @@ struct WorkerRunner::Impl {
   // Reaps idle workers past the idle timeout. Caller holds mu; the
   // processes are returned for killing outside the lock.
   void reap_idle(std::vector<std::unique_ptr<Worker>>& doomed) {
+    // A scan over every pool; with thousands of spaces not on every render.
+    const auto now = Clock::now();
+    if (now < next_reap) return;
+    next_reap = now + std::chrono::seconds(1);
+    const size_t before = doomed.size();
     const auto cutoff = Clock::now() - std::chrono::milliseconds(config.idle_timeout_ms);
     for (auto& [key, pool] : pools) {
       auto it = std::partition(pool.idle.begin(), pool.idle.end(),
@@ -496,10 +802,11 @@ struct WorkerRunner::Impl {
       }
       pool.idle.erase(it, pool.idle.end());
     }
+    count_retired("idle", doomed.size() - before);
   }
 
-  // Frees a slot at the global cap by retiring the longest-idle worker of
-  // any pool. Caller holds mu.
+  // Frees a slot at the global cap by retiring the least recently used idle
+  // worker of any pool (a busy worker is never retired). Caller holds mu.
   bool evict_one(std::vector<std::unique_ptr<Worker>>& doomed) {
     Pool* best = nullptr;
     size_t best_i = 0;
@@ -516,6 +823,7 @@ struct WorkerRunner::Impl {
     best->idle.erase(best->idle.begin() + static_cast<std::ptrdiff_t>(best_i));
     --best->live;
     --live;
+    count_retired("lru", 1);
     return true;
   }
 
@@ -529,12 +837,22 @@ struct WorkerRunner::Impl {
   }
 };
 
-WorkerRunner::WorkerRunner(WorkerConfig config)
-    : impl_(std::make_unique<Impl>(std::move(config))) {}
+WorkerRunner::WorkerRunner(WorkerConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  if (impl_->config.zygote && impl_->config.spare_workers > 0) {
+    impl_->refiller = std::thread([d = impl_.get()] { d->refill_loop(); });
+  }
+}
 
 WorkerRunner::~WorkerRunner() {
+  {
+    std::lock_guard lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->refill_cv.notify_all();
+  }
+  if (impl_->refiller.joinable()) impl_->refiller.join();
   std::lock_guard lock(impl_->mu);
-  impl_->pools.clear();  // each Worker kills and reaps its process
+  impl_->pools.clear();    // each Worker kills and reaps its process
+  impl_->plugins.clear();  // and so does each zygote
 }
 
 bool WorkerRunner::add(const std::string& key, const manifest::Manifest& m,
@@ -556,8 +874,12 @@ bool WorkerRunner::add(const std::string& key, const manifest::Manifest& m,
   auto& info = impl_->plugins[key];
   info.host_view = plugins::LoadedPlugin{m, m.path.parent_path() / m.library, nullptr, nullptr};
   info.sandbox = w->sandbox;
+  if (impl_->config.zygote) {
+    // Started on first use (and again after a crash): see fork_worker().
+    info.zygote = std::make_unique<Zygote>();
+  }
   auto& pool = impl_->pools[{key, ""}];
-  if (impl_->live < impl_->config.max_workers) {
+  if (impl_->live < impl_->cap) {
     pool.idle.push_back(std::move(w));
     ++pool.live;
     ++impl_->live;
@@ -572,7 +894,7 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
       Clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, input.timeout_ms));
   std::vector<std::unique_ptr<Worker>> doomed;
   std::unique_ptr<Worker> worker;
-  const PluginInfo* plugin = nullptr;
+  PluginInfo* plugin = nullptr;
   bool spawn_new = false;
   {
     std::unique_lock lock(d.mu);
@@ -598,7 +920,7 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
                                   std::to_string(ms_until(pool.retry_after)) +
                                   " ms. Reload the page in a moment");
         }
-        if (d.live < d.config.max_workers || d.evict_one(doomed)) {
+        if (d.live < d.cap || d.evict_one(doomed)) {
           ++pool.live;
           ++d.live;
           spawn_new = true;
@@ -630,7 +952,27 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
 
   if (spawn_new) {
     std::string rule, message;
-    worker = d.spawn(plugin->host_view.manifest, input.space_key, rule, message);
+    bool zygote_failed = true;
+    {
+      std::lock_guard lock(d.mu);
+      worker = d.take_spare(*plugin);
+    }
+    if (worker) {
+      zygote_failed = false;
+    } else if (plugin->zygote) {
+      worker = d.fork_worker(*plugin->zygote, plugin->host_view.manifest, input.space_key, rule,
+                             message, zygote_failed);
+      if (zygote_failed) {
+        log::warn("worker.zygote_unavailable",
+                  {{"plugin", plugin_id}, {"rule", rule}, {"reason", message}});
+      }
+    }
+    // Without a zygote, or when it cannot be (re)started: exec, as always.
+    if (zygote_failed) {
+      rule.clear();
+      message.clear();
+      worker = d.spawn(plugin->host_view.manifest, input.space_key, rule, message);
+    }
     if (!worker) {
       log::error("worker.start_failed",
                  {{"plugin", plugin_id}, {"rule", rule}, {"reason", message}});
@@ -648,6 +990,16 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
     worker.reset();
     give_back(nullptr, true, out.rule);
   }
+  bool sample = false;
+  {
+    std::lock_guard lock(d.mu);
+    const auto now = Clock::now();
+    if (now >= d.next_sample) {
+      d.next_sample = now + std::chrono::seconds(5);
+      sample = true;
+    }
+  }
+  if (sample) memory();
   return out;
 }
 
@@ -663,6 +1015,24 @@ void WorkerRunner::retire(const std::string& key) {
         --impl_->live;
       }
       pool.idle.clear();
+    }
+    impl_->count_retired("retire", doomed.size());
+    if (auto it = impl_->plugins.find(key); it != impl_->plugins.end()) {
+      for (auto& w : it->second.spares) doomed.push_back(std::move(w));
+      it->second.spares.clear();
+      impl_->refill_cv.notify_all();
+    }
+    // A retired plugin's zygote goes too; the next worker starts a new one.
+    if (auto it = impl_->plugins.find(key); it != impl_->plugins.end() && it->second.zygote) {
+      Zygote& z = *it->second.zygote;
+      std::lock_guard zlock(z.mu);
+      if (z.proc && z.reading) {
+        ::kill(z.proc->pid, SIGKILL);  // its reader sees the socket close and reaps it
+      } else if (z.proc) {
+        doomed.push_back(std::move(z.proc));
+        ++z.generation;
+        z.replies.clear();
+      }
     }
     impl_->cv.notify_all();
   }
@@ -686,6 +1056,100 @@ int WorkerRunner::worker_count() const {
 int WorkerRunner::workers_started() const {
   std::lock_guard lock(impl_->mu);
   return impl_->started;
+}
+
+int WorkerRunner::workers_forked() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->forked;
+}
+
+std::vector<pid_t> WorkerRunner::idle_worker_pids(const std::string& plugin_id,
+                                                  const std::string& space_key) const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<pid_t> pids;
+  auto it = impl_->pools.find({plugin_id, space_key});
+  if (it == impl_->pools.end()) return pids;
+  for (const auto& w : it->second.idle) pids.push_back(w->pid);
+  return pids;
+}
+
+pid_t WorkerRunner::zygote_pid(const std::string& plugin_id) const {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->plugins.find(plugin_id);
+  if (it == impl_->plugins.end() || !it->second.zygote) return -1;
+  std::lock_guard zlock(it->second.zygote->mu);
+  return it->second.zygote->proc ? it->second.zygote->proc->pid : -1;
+}
+
+WorkerMemory WorkerRunner::memory() {
+  Impl& d = *impl_;
+  WorkerMemory m;
+  std::vector<pid_t> idle_sample;
+  std::vector<pid_t> zygotes;
+  {
+    std::lock_guard lock(d.mu);
+    m.workers = d.live;
+    for (const auto& [key, info] : d.plugins) m.spares += static_cast<int>(info.spares.size());
+    for (const auto& [key, pool] : d.pools) {
+      m.idle += static_cast<int>(pool.idle.size());
+      for (const auto& w : pool.idle) {
+        if (idle_sample.size() < 64) idle_sample.push_back(w->pid);
+      }
+    }
+    for (const auto& [key, info] : d.plugins) {
+      if (!info.zygote) continue;
+      std::lock_guard zlock(info.zygote->mu);
+      if (info.zygote->proc) zygotes.push_back(info.zygote->proc->pid);
+    }
+  }
+  // /proc reads outside the lock: renders go on meanwhile.
+  uint64_t sum = 0;
+  int read = 0;
+  for (pid_t pid : idle_sample) {
+    bool pss = false;
+    if (const uint64_t bytes = process_memory(pid, pss); bytes != 0) {
+      sum += bytes;
+      ++read;
+      m.pss = pss;
+    }
+  }
+  for (pid_t pid : zygotes) {
+    bool pss = false;
+    m.zygote_bytes += process_memory(pid, pss);
+  }
+  m.zygotes = static_cast<int>(zygotes.size());
+  {
+    std::lock_guard lock(d.mu);
+    if (read > 0) {
+      d.idle_bytes_estimate = sum / static_cast<uint64_t>(read);
+      d.update_cap();
+    }
+    m.idle_bytes_mean = d.idle_bytes_estimate;
+    m.cap = d.cap;
+  }
+  m.worker_bytes = m.idle_bytes_mean * static_cast<uint64_t>(m.workers);
+  if (auto* r = d.config.metrics; r != nullptr) {
+    r->gauge("vitrine_workers", "Live worker processes (zygotes excluded), by state",
+             {{"state", "idle"}})
+        .set(m.idle);
+    r->gauge("vitrine_workers", "Live worker processes (zygotes excluded), by state",
+             {{"state", "busy"}})
+        .set(m.workers - m.idle);
+    r->gauge("vitrine_worker_cap",
+             "The current cap on live workers (sized by memory when "
+             "plugins.max_workers is 0)")
+        .set(m.cap);
+    r->gauge("vitrine_worker_idle_memory_bytes",
+             "Mean memory of one idle worker: PSS from /proc/PID/smaps_rollup, or resident "
+             "minus shared pages when PSS is unreadable (sampled every 5 s, up to 64 workers)")
+        .set(static_cast<double>(m.idle_bytes_mean));
+    r->gauge("vitrine_worker_memory_bytes",
+             "Estimated memory of all live workers (idle mean x live workers)")
+        .set(static_cast<double>(m.worker_bytes));
+    r->gauge("vitrine_worker_zygote_memory_bytes", "Memory of the running zygotes (same measure)")
+        .set(static_cast<double>(m.zygote_bytes));
+  }
+  return m;
 }
 
 std::unique_ptr<plugins::PluginRunner> make_worker_runner(WorkerConfig config) {

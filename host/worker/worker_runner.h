@@ -4,12 +4,19 @@
 // CallServices as in-process mode (docs/security/isolation.md).
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "plugins/runner.h"
+
+namespace vitrine::metrics {
+class Registry;
+}
 
 namespace vitrine::worker {
 
@@ -29,10 +36,38 @@ struct WorkerConfig {
   int64_t start_timeout_ms = 10'000;            // hello -> ready
   int64_t kill_grace_ms = 250;                  // past the render deadline before SIGKILL
   int max_workers_per_key = 4;                  // concurrent renders per (plugin, space)
-  int max_workers = 64;                         // all workers of this runner
-  int64_t idle_timeout_ms = 5 * 60'000;         // idle workers are reaped after this
-  int64_t backoff_initial_ms = 100;             // after a crash; doubles per crash in a row
+  // All workers of this runner. 0 = sized by memory: memory_budget_bytes
+  // divided by the measured idle memory of one worker (PSS, or private
+  // resident memory when PSS is unreadable), at least 16 and at most a
+  // quarter of the host's RLIMIT_NOFILE (each worker holds one socket).
+  int max_workers = 0;
+  uint64_t memory_budget_bytes = 1ull << 30;  // for max_workers = 0
+  // Start workers by forking them from a per-plugin fork server (zygote)
+  // that has already exec'd, checked the manifest and applied the
+  // space-independent part of the sandbox; false: exec every worker.
+  bool zygote = true;
+  // With zygotes: forked workers kept ready per plugin, not yet given to a
+  // space, so a new space's first render does not wait for a start (a
+  // refill thread forks replacements in the background). 0 = none.
+  int spare_workers = 2;
+  int64_t idle_timeout_ms = 5 * 60'000;  // idle workers are reaped after this
+  int64_t backoff_initial_ms = 100;      // after a crash; doubles per crash in a row
   int64_t backoff_max_ms = 30'000;
+  // Where the worker gauges and counters go (vitrine_worker*); may be null.
+  metrics::Registry* metrics = nullptr;
+};
+
+// Memory of the live workers, sampled from /proc.
+struct WorkerMemory {
+  int workers = 0;               // live workers (idle and busy), zygotes excluded
+  int idle = 0;                  // idle workers
+  int zygotes = 0;               // running fork servers
+  int spares = 0;                // forked workers not yet given to a space
+  int cap = 0;                   // the current max_workers (sized by memory when 0)
+  uint64_t idle_bytes_mean = 0;  // mean memory of one idle worker (sampled)
+  uint64_t worker_bytes = 0;     // estimated total over live workers
+  uint64_t zygote_bytes = 0;     // total over zygotes
+  bool pss = false;              // true: PSS (smaps_rollup); false: resident - shared (statm)
 };
 
 // The default worker path: `vitrine-worker` in the directory of
@@ -63,6 +98,16 @@ class WorkerRunner : public plugins::PluginRunner {
   int worker_count() const;
   // Workers started since construction (restarts included).
   int workers_started() const;
+  // Of those, how many were forked from a zygote (the rest were exec'd).
+  int workers_forked() const;
+  // The pids of the idle workers of (plugin, space), for supervision tests.
+  std::vector<pid_t> idle_worker_pids(const std::string& plugin_id,
+                                      const std::string& space_key) const;
+  // The zygote of `plugin_id`, or -1 when none runs.
+  pid_t zygote_pid(const std::string& plugin_id) const;
+  // Samples worker memory now (at most 64 idle workers are read; the mean
+  // stands for the rest), updates the max_workers = 0 cap and the gauges.
+  WorkerMemory memory();
 
  private:
   struct Impl;

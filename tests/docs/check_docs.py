@@ -31,7 +31,7 @@ IDENT = re.compile(r"([A-Za-z_][A-Za-z_0-9:<>]*)\s*$")
 RULE_CALLS = {
     "Refusal", "plugins::Refusal", "deny", "refuse", "refused", "fail", "error_output",
     "invalid", "json_error", "outcome_error", "error", "warning", "ParamError", "keep",
-    "literal", "Diagnostic", "ok", "push_back",
+    "literal", "Diagnostic", "ok", "push_back", "dropped",
 }
 # Arrays whose braced rows are (…, id, meaning) rule tables.
 RULE_TABLES = {"kRules", "kVerifyRules"}
@@ -51,6 +51,8 @@ NOT_RULE_CALLS = {
 }
 NOT_RULES = {
     # value: reason
+    "client-gone": "cancellation reason (blocking.h), shown inside the render-abandoned message",
+    "server-stopping": "cancellation reason (blocking.h); also a rule id where the engine uses it",
     "keep-alive": "HTTP header token",
     "transfer-encoding": "HTTP header name",
     "content-length": "HTTP header name",

@@ -25,6 +25,29 @@ std::string slurp(const fs::path& p) {
 
 class StaticExport : public HostFixture {};
 
+// docs/pages.md#limits: a page over a Markdown limit is not exported (no
+// file with only the notice is published); the report names the file, line
+// and rule, and the other pages are exported.
+TEST_F(StaticExport, PageOverAMarkdownLimitFailsWithTheRule) {
+  const fs::path wide = dir_ / "wide.md";
+  const fs::path fine = dir_ / "fine.md";
+  std::string header, delimiter;
+  for (int c = 0; c < 300; ++c) header += "|h", delimiter += "|-";
+  std::ofstream(wide) << "# Wide\n\n" << header << "|\n" << delimiter << "|\n";
+  std::ofstream(fine) << "# Fine\n";
+  exporter::ExportOptions opt;
+  opt.space = "demo";
+  opt.out_dir = dir_ / "out";
+  auto reports =
+      exporter::export_pages(*rt_, *engine_, {wide, fine}, opt, [](size_t, const auto&) {});
+  ASSERT_EQ(reports.size(), 2u);
+  EXPECT_THAT(reports[0].failure, HasSubstr(wide.string() + ": line 3: a table row has 300"));
+  EXPECT_THAT(reports[0].failure, HasSubstr("[markdown-table-columns]"));
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "wide.html"));
+  EXPECT_EQ(reports[1].failure, "");
+  EXPECT_THAT(slurp(dir_ / "out" / "fine.html"), HasSubstr("<h1>Fine</h1>"));
+}
+
 TEST_F(StaticExport, PageWithPanelImageExportsHtmlAndPng) {
   const fs::path src = dir_ / "runbook.md";
   std::ofstream(src) << "---\ntitle: Checkout runbook\n---\n# Runbook\n\n"

@@ -3,7 +3,10 @@
 // promise each test proves.
 #include <gmock/gmock.h>
 
+#include <ctime>
+
 #include "host_fixture.h"
+#include "license/license.h"
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -293,6 +296,35 @@ TEST_F(PageRender, UnlicensedBadgeShowsNotLicensed) {
   EXPECT_EQ(out.state, MacroState::error);
   EXPECT_EQ(out.rule, "not-licensed");
   EXPECT_THAT(out.html, HasSubstr("not licensed"));
+}
+
+// A badge page is answered from the page cache like any other (a gated
+// macro used to keep its page out of it: one render path per view), yet
+// every view still asks the license: one withdrawn while the page is cached
+// shows at the very next view.
+TEST_F(PageRender, P9_ABadgePageIsCachedWholeAndStillAsksTheLicenseEveryView) {
+  license::License l;
+  l.license_id = "L-1";
+  l.licensee = "Acme";
+  l.features = {"alert-badges"};
+  l.expires = std::time(nullptr) + 3600;
+  rt_->license().install(l);
+  const std::string badge = "```alert-badge\nseverity: critical\n```\n";
+  render::PageOutcome first, second, third;
+  page(badge, &first);
+  ASSERT_EQ(first.macros.size(), 1u);
+  ASSERT_NE(first.macros[0].state, MacroState::error) << first.macros[0].error;
+  auto hits = [&] {
+    return rt_->metrics().counter("vitrine_page_cache_total", "", {{"result", "hit"}}).value();
+  };
+  const double before = hits();
+  page(badge, &second);
+  EXPECT_EQ(hits(), before + 1) << "the badge page was not answered from the page cache";
+  EXPECT_NE(second.macros[0].state, MacroState::error);
+  l.features = {};
+  rt_->license().install(l);  // the feature is gone; the page is still cached
+  page(badge, &third);
+  EXPECT_EQ(third.macros[0].rule, "not-licensed") << "a cached page hid a withdrawn license";
 }
 
 TEST_F(PageRender, ConcurrentColdRequestsCoalesceUpstream) {

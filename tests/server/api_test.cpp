@@ -178,6 +178,25 @@ TEST_F(Api, RenderPageReturnsTitleHtmlAndMacros) {
   EXPECT_EQ(bad_id.status, 400);
 }
 
+// docs/pages.md#limits: a page over a Markdown limit is refused before it is
+// parsed, 422 with the rule id as the code and the line in the message.
+TEST_F(Api, MarkdownLimitAnswers422WithTheRule) {
+  auto table = [](int columns) {
+    std::string header, delimiter;
+    for (int c = 0; c < columns; ++c) header += "|h", delimiter += "|-";
+    return "# Wide\\n\\n" + header + "|\\n" + delimiter + "|\\n";
+  };
+  auto over = api("POST", "/api/v1/spaces/alpha/render", alpha_viewer_,
+                  "{\"markdown\":\"" + table(257) + "\"}");
+  EXPECT_EQ(over.status, 422) << over.body;
+  EXPECT_NE(over.body.find("\"code\":\"markdown-table-columns\""), std::string::npos) << over.body;
+  EXPECT_NE(over.body.find("line 3: a table row has 257 columns"), std::string::npos) << over.body;
+  auto under = api("POST", "/api/v1/spaces/alpha/render", alpha_viewer_,
+                   "{\"markdown\":\"" + table(256) + "\"}");
+  EXPECT_EQ(under.status, 200) << under.body;
+  EXPECT_NE(under.body.find("<th>h</th>"), std::string::npos);
+}
+
 TEST_F(Api, RenderMacroUnknownKeyIs404) {
   auto r = api("POST", "/api/v1/spaces/alpha/macros/no-such-macro/render", alpha_viewer_,
                "{\"params\":{}}");

@@ -111,6 +111,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "config-resolve", "from 1 to 65535"},
         Refused{"egress:\n  resolve:\n    - {host: g.example.com, address: 10.0.0.1, port: 1}\n",
                 "config-resolve-not-loopback", "loopback"},
+        // server.*: overload and fairness
+        Refused{"server:\n  max_rendering_requests: 0\n", "config-range", "between 1 and 100000"},
+        Refused{"server:\n  shutdown_grace_s: 3601\n", "config-range", "between 0 and 3600"},
+        Refused{"server:\n  max_connections_per_client: -1\n", "config-range", "between 0"},
+        Refused{"server:\n  requests_per_second_per_client: 1.5\n", "config-type",
+                "not a whole number"},
+        Refused{"server:\n  request_burst_per_client: -2\n", "config-range", "between 0"},
+        Refused{"server:\n  trusted_proxies: 10.0.0.0/8\n", "config-type", "must be a list"},
+        Refused{"server:\n  trusted_proxies: [10.0.0.0/33]\n", "config-trusted-proxies",
+                "address or block"},
+        Refused{"server:\n  trusted_proxies: [proxy.local]\n", "config-trusted-proxies",
+                "e.g. 10.0.0.0/8"},
         // A key with no value, or a list where a value belongs.
         Refused{"server:\n  public_url:\n", "config-type", "has no value"},
         Refused{"render:\n  threads: [1, 2]\n", "config-type", "single value"}),
@@ -177,6 +189,39 @@ TEST(ConfigTypes, EveryBadValueIsReportedInOnePass) {
   EXPECT_EQ(r.diagnostics[0].rule, "config-listen");
   EXPECT_EQ(r.diagnostics[1].rule, "config-origin");
   EXPECT_EQ(r.diagnostics[2].rule, "config-range");
+}
+
+}  // namespace
+}  // namespace vitrine::config
+
+namespace vitrine::config {
+namespace {
+
+TEST(ConfigServerLimits, OverloadKeysReachTheConfig) {
+  auto r = parse_config(
+      "server:\n  max_rendering_requests: 32\n  shutdown_grace_s: 3\n"
+      "  max_connections_per_client: 0\n  requests_per_second_per_client: 20\n"
+      "  request_burst_per_client: 40\n  trusted_proxies: [10.0.0.0/8, \"::1\", 192.0.2.7]\n",
+      "vitrine.yml");
+  for (const auto& d : r.diagnostics) ADD_FAILURE() << manifest::format(d);
+  ASSERT_TRUE(r.config.has_value());
+  EXPECT_EQ(r.config->max_rendering_requests, 32);
+  EXPECT_EQ(r.config->shutdown_grace_s, 3);
+  EXPECT_EQ(r.config->max_connections_per_client, 0);
+  EXPECT_EQ(r.config->requests_per_second_per_client, 20);
+  EXPECT_EQ(r.config->request_burst_per_client, 40);
+  EXPECT_EQ(r.config->trusted_proxies,
+            (std::vector<std::string>{"10.0.0.0/8", "::1", "192.0.2.7"}));
+}
+
+TEST(ConfigServerLimits, DefaultsMatchTheDocs) {
+  auto r = parse_config("dev_mode: false\n", "vitrine.yml");
+  ASSERT_TRUE(r.config.has_value());
+  EXPECT_EQ(r.config->max_rendering_requests, 256);
+  EXPECT_EQ(r.config->shutdown_grace_s, 10);
+  EXPECT_EQ(r.config->max_connections_per_client, 64);
+  EXPECT_EQ(r.config->requests_per_second_per_client, 0);
+  EXPECT_TRUE(r.config->trusted_proxies.empty());
 }
 
 }  // namespace

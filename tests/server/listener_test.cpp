@@ -22,199 +22,35 @@
 
 #include "blocking/blocking.h"
 #include "log/log.h"
+#include "server/listener_client.h"
+#include "server/listener_support.h"
 #include "server/net/http_listener.h"
 
 namespace vitrine::server::net {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+// Client, get(), the fixture and the helpers both listener test files use.
+using namespace testing_support;
 
-// --- A minimal blocking client -------------------------------------------
-
-class Client {
- public:
-  explicit Client(uint16_t port, int rcvbuf = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::runtime_error("socket");
-    if (rcvbuf > 0) ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    timeval tv{10, 0};  // no test waits this long unless it is failing
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-      throw std::runtime_error("connect");
-    }
-  }
-  ~Client() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Client(const Client&) = delete;
-  Client& operator=(const Client&) = delete;
-
-  int fd() const { return fd_; }
-
-  bool send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      bytes.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
-  }
-
-  struct Answer {
-    int status = 0;
-    std::map<std::string, std::string> headers;  // lower-case names
-    std::string body;
-    std::string header(const std::string& name) const {
-      auto it = headers.find(name);
-      return it == headers.end() ? std::string() : it->second;
-    }
-  };
-
-  // One response; for HEAD no body is read whatever Content-Length says.
-  std::optional<Answer> read(bool head = false) {
-    std::size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!fill()) return std::nullopt;
-    }
-    Answer a;
-    const std::string head_text = buf_.substr(0, end);
-    buf_.erase(0, end + 4);
-    std::size_t pos = head_text.find("\r\n");
-    const std::string status_line = head_text.substr(0, pos);
-    if (status_line.rfind("HTTP/1.1 ", 0) != 0) return std::nullopt;
-    a.status = std::stoi(status_line.substr(9, 3));
-    while (pos != std::string::npos) {
-      const std::size_t next = head_text.find("\r\n", pos + 2);
-      const std::string line = head_text.substr(pos + 2, next - pos - 2);
-      const auto colon = line.find(':');
-      std::string name = line.substr(0, colon);
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      std::string value = line.substr(colon + 1);
-      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
-      a.headers[name] = value;
-      pos = next;
-    }
-    if (head || a.status == 100) return a;
-    const std::size_t length = std::stoul(a.header("content-length"));
-    while (buf_.size() < length) {
-      if (!fill()) return std::nullopt;
-    }
-    a.body = buf_.substr(0, length);
-    buf_.erase(0, length);
-    return a;
-  }
-
-  // True when the server closes the connection (EOF or reset) within `limit`.
-  bool closed_within(std::chrono::milliseconds limit) {
-    const auto until = Clock::now() + limit;
-    while (Clock::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) continue;
-      char c[4096];
-      const ssize_t n = ::recv(fd_, c, sizeof c, 0);
-      if (n <= 0) return true;
-      buf_.append(c, static_cast<std::size_t>(n));
-    }
-    return false;
-  }
-
-  std::string& buffered() { return buf_; }
-
- private:
-  bool fill() {
-    char c[65536];
-    const ssize_t n = ::recv(fd_, c, sizeof c, 0);
-    if (n <= 0) return false;
-    buf_.append(c, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  int fd_ = -1;
-  std::string buf_;
-};
-
-std::string get(const std::string& path, const std::string& extra = {}) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
-}
-
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-// A gate a handler waits at until the test opens it (or 10 s pass, so a
-// failing test cannot hang).
-class Gate {
- public:
-  void enter_and_wait() {
-    std::unique_lock lock(mu_);
-    inside_ = true;
-    cv_.notify_all();
-    cv_.wait_for(lock, 10s, [this] { return open_; });
-    inside_ = false;
-  }
-  void wait_until_inside() {
-    std::unique_lock lock(mu_);
-    cv_.wait_for(lock, 10s, [this] { return inside_; });
-  }
-  bool inside() {
-    std::lock_guard lock(mu_);
-    return inside_;
-  }
-  void open() {
-    std::lock_guard lock(mu_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool inside_ = false;
-  bool open_ = false;
-};
-
-class Listener : public ::testing::Test {
+class Listener : public ListenerFixture {
  protected:
   void SetUp() override {
-    log::set_sink([](const std::string&) {});
-    options_.port = 0;
+    ListenerFixture::SetUp();
     options_.threads = 4;
     options_.max_body_bytes = 1024;
-    options_.io_timeout = 5s;
-    options_.keep_alive_timeout = 5s;
-  }
-  void TearDown() override {
-    if (listener_) listener_->stop();
-    listener_.reset();
-    log::set_sink(nullptr);
   }
 
-  void start() {
-    listener_ = std::make_unique<HttpListener>(
-        options_, [this](Request& r) { return handle(r); },
-        [this](const Request& partial, const ParseError& e) {
-          {
-            std::lock_guard lock(mu_);
-            refused_.push_back(e.rule);
-            refused_paths_.push_back(partial.path);
-          }
-          Response r = text(e.status, e.rule + ": " + e.message);
-          return r;
-        });
-    listener_->start();
-    port_ = listener_->port();
+  Response refuse(const Request& partial, const ParseError& e) override {
+    {
+      std::lock_guard lock(mu_);
+      refused_.push_back(e.rule);
+      refused_paths_.push_back(partial.path);
+    }
+    return ListenerFixture::refuse(partial, e);
   }
 
-  Response handle(Request& r) {
+  Response handle(Request& r) override {
     ++handled_;
     if (r.path == "/hello") return text(200, "hello");
     if (r.path == "/echo") return text(200, r.body);
@@ -256,9 +92,6 @@ class Listener : public ::testing::Test {
     return text(404, "no " + r.path);
   }
 
-  ListenerOptions options_;
-  std::unique_ptr<HttpListener> listener_;
-  uint16_t port_ = 0;
   std::atomic<int> handled_{0};
   Gate gate_, hold1_, hold2_;
   std::mutex mu_;
@@ -316,8 +149,8 @@ TEST_F(Listener, SlowlorisIsCutOffAtTheDeadlineNotExtendedPerByte) {
   options_.io_timeout = 1s;
   start();
   Client c(port_);
-  ASSERT_TRUE(c.send(get("/hello")));  // a first request: the connection is a keep-alive one now
-  ASSERT_TRUE(c.read());
+  // A first request: the connection is a keep-alive one now.
+  ASSERT_TRUE(answered(c, get("/hello")));
   const std::string request = get("/hello", "X-Slow: " + std::string(100, 'z') + "\r\n");
   const auto started = Clock::now();
   bool closed = false;
@@ -341,8 +174,7 @@ TEST_F(Listener, IdleKeepAliveConnectionIsClosed) {
   options_.keep_alive_timeout = 1s;
   start();
   Client c(port_);
-  ASSERT_TRUE(c.send(get("/hello")));
-  ASSERT_TRUE(c.read());
+  ASSERT_TRUE(answered(c, get("/hello")));
   EXPECT_TRUE(c.closed_within(3s));
 }
 
@@ -413,10 +245,14 @@ TEST_F(Listener, MaxConnectionsIsEnforced) {
   start();
   Client a(port_);
   Client b(port_);
+  const std::string request = get("/hello");
   for (Client* c : {&a, &b}) {  // both accepted and registered
-    ASSERT_TRUE(c->send(get("/hello")));
+    ASSERT_TRUE(c->send(request));
     ASSERT_TRUE(c->read());
+    // Mid-request, so neither is an idle connection to reclaim for room.
+    ASSERT_TRUE(c->send(request.substr(0, 10)));
   }
+  std::this_thread::sleep_for(50ms);  // both partial requests have been read
   Client third(port_);
   auto busy = third.read();
   ASSERT_TRUE(busy);
@@ -424,7 +260,7 @@ TEST_F(Listener, MaxConnectionsIsEnforced) {
   EXPECT_EQ(busy->header("connection"), "close");
   EXPECT_TRUE(third.closed_within(3s));
   // The first two still work.
-  ASSERT_TRUE(a.send(get("/hello")));
+  ASSERT_TRUE(a.send(request.substr(10)));
   EXPECT_TRUE(a.read());
 }
 
@@ -470,8 +306,7 @@ TEST_F(Listener, ReadyConnectionsAreHandedBackBeforeAHandlerBlocks) {
   start();
   Client a(port_), b(port_), x(port_), y(port_);
   for (Client* c : {&a, &b}) {  // accepted and idle in epoll
-    ASSERT_TRUE(c->send(get("/hello")));
-    ASSERT_TRUE(c->read());
+    ASSERT_TRUE(answered(*c, get("/hello")));
   }
   // Both threads busy; then a and b become ready together.
   ASSERT_TRUE(x.send(get("/hold1")));
@@ -591,8 +426,7 @@ TEST_F(Listener, StopWaitsForARunningHandlerAndTheClientGetsItsAnswer) {
 TEST_F(Listener, StopClosesIdleConnectionsAndRefusesNewOnes) {
   start();
   Client idle(port_);
-  ASSERT_TRUE(idle.send(get("/hello")));
-  ASSERT_TRUE(idle.read());
+  ASSERT_TRUE(answered(idle, get("/hello")));
   listener_->stop();
   EXPECT_TRUE(idle.closed_within(3s));
   EXPECT_THROW(Client late(port_), std::runtime_error);

@@ -418,6 +418,15 @@ TEST(HttpParser, DuplicateFieldsKeepTheFirstValueExceptCookie) {
   EXPECT_EQ(o.request.headers.at("cookie"), "a=1; b=2; c=3");
 }
 
+// A proxy that adds its own field must not be shadowed by the client's:
+// the right end of the joined list is what the proxy wrote.
+TEST(HttpParser, ForwardedForFieldsAreJoinedInOrder) {
+  const Outcome o =
+      parse_whole(get("X-Forwarded-For: 6.6.6.6\r\nX-Forwarded-For: 203.0.113.9, 10.0.0.2\r\n"));
+  ASSERT_EQ(o.state, ParseState::complete);
+  EXPECT_EQ(o.request.headers.at("x-forwarded-for"), "6.6.6.6, 203.0.113.9, 10.0.0.2");
+}
+
 TEST(HttpParser, KeepAliveSemantics) {
   struct K {
     std::string in;

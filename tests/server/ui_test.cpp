@@ -143,6 +143,23 @@ TEST_F(Ui, PageRendersFromThePagesDirectory) {
   EXPECT_NE(index.body.find("/spaces/alpha/pages/runbook"), std::string::npos);
 }
 
+// docs/pages.md#limits: the reader sees a notice naming the line and the
+// rule instead of a page cmark would take seconds to render.
+TEST_F(Ui, PageOverAMarkdownLimitShowsTheRule) {
+  std::filesystem::create_directories(dir_ / "data" / "pages" / "alpha");
+  std::string deep = "# Deep\n\n";
+  for (int i = 0; i < 40; ++i) deep += "> ";
+  std::ofstream(dir_ / "data" / "pages" / "alpha" / "deep.md") << deep << "x\n";
+  const std::string cookie = login(alpha_viewer_);
+  auto r = send("GET", "/spaces/alpha/pages/deep", {{"Cookie", cookie}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("data-rule=\"markdown-nesting-depth\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("line 3: block quotes and list items are nested 40 deep"),
+            std::string::npos)
+      << r.body;
+  EXPECT_EQ(r.body.find("<blockquote>"), std::string::npos);
+}
+
 // Page files are kept in memory while unchanged (server/page_files.h); an
 // edit shows on the next view.
 TEST_F(Ui, AnEditedPageShowsOnTheNextView) {

@@ -31,6 +31,19 @@ inline manifest::Manifest load_manifest(const std::filesystem::path& path) {
   return *checked.manifest;
 }
 
+// The bundled `hello` plugin, the well-behaved plugin most worker tests run.
+inline const std::filesystem::path kHello =
+    std::filesystem::path(BUNDLED_PLUGINS_DIR) / "hello.yml";
+
+// Adds the plugin at `manifest` to `runner`; on a refusal the failure says
+// why (ASSERT_TRUE(added(runner, kHello))).
+inline ::testing::AssertionResult added(plugins::PluginRunner& runner,
+                                        const std::filesystem::path& manifest) {
+  plugins::Refusal refusal;
+  if (runner.add(load_manifest(manifest), refusal)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << manifest << " refused: " << refusal.message;
+}
+
 // Records every capability call with the space the HOST attached to it. The
 // http capability runs the real egress decision (host/egress/policy.h)
 // against the calling plugin's manifest and the space's Grafana origin, and
@@ -175,6 +188,9 @@ inline WorkerConfig test_config() {
   c.worker_path = VITRINE_WORKER_PATH;
   c.backoff_initial_ms = 50;
   c.backoff_max_ms = 400;
+  // Starts happen when a test asks, so counts and pids are deterministic;
+  // WorkerZygote.P6_ASpareServesOnlyTheSpaceThatTookIt covers spares.
+  c.spare_workers = 0;
   return c;
 }
 

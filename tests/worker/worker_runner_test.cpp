@@ -19,11 +19,10 @@
 namespace vitrine::worker {
 namespace {
 
+using testing::kHello;
 using testing::load_manifest;
 using testing::RecordingServices;
 using testing::test_config;
-
-const std::filesystem::path kHello = std::filesystem::path(BUNDLED_PLUGINS_DIR) / "hello.yml";
 
 plugins::RenderInput hello_input(RecordingServices* services, std::string name = "Ada") {
   plugins::RenderInput in;

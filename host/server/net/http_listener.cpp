@@ -18,14 +18,20 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <list>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "blocking/blocking.h"
 #include "log/log.h"
+#include "server/net/client_limits.h"
+#include "server/net/forwarded_for.h"
+#include "server/net/ip_address.h"
 
 namespace vitrine::server::net {
 namespace {
@@ -45,22 +51,55 @@ constexpr std::uint32_t kConnectionEvents = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP;
 // is handed back before any of them blocks; see hand_back()).
 constexpr int kBatchEvents = 8;
 
+// Hang-up watch events the housekeeper takes per wake-up.
+constexpr int kWatchEvents = 16;
+
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The listener's refusals. The metric label of each is the id without
+// "http-" (vitrine_http_refused_total{reason="connections-per-client"}).
+namespace rules {
+constexpr std::string_view kConnectionsPerClient =
+    "http-connections-per-client";  // a client address holds max_connections_per_client connections
+constexpr std::string_view kRateLimited =
+    "http-rate-limited";  // a client address sent more requests than its per-second budget
+constexpr std::string_view kMaxConnections =
+    "http-max-connections";  // the server holds max_connections and none of them is idle
+constexpr std::string_view kRequestTimeout =
+    "http-request-timeout";  // a started request did not arrive completely within io_timeout
+constexpr std::string_view kBlockedHandlers =
+    "http-blocked-handlers";  // max_blocked_handlers handlers already wait: this one must not
+}  // namespace rules
+
+// Why the housekeeper woke a connection waiting in epoll.
+enum class Wake { none, deadline, reclaimed };
 
 // A connection. Its fields are touched only by the thread that owns it (the
 // one that received its EPOLLONESHOT event), except those marked
 // [registry_mu], which the housekeeper reads.
 struct Connection {
-  Connection(int socket, const ParseLimits& limits) : fd(socket), parser(limits) {}
+  Connection(int socket, const ParseLimits& limits, const IpAddress& from)
+      : fd(socket), parser(limits), peer(from) {}
 
   const int fd;
   RequestParser parser;
+  const IpAddress peer;
+  bool peer_trusted = false;   // a trusted proxy: X-Forwarded-For names the client
+  bool counted = false;        // counted in the per-client table: uncount at close
   Clock::time_point deadline;  // the current request (or idle wait) must end by then
   int served = 0;              // requests answered
   bool draining = false;       // lingering close: input is read and dropped
-  bool armed = false;          // [registry_mu] waiting in epoll, owned by no thread
-  Clock::time_point expires;   // [registry_mu] deadline as of arming
-  std::size_t slot = 0;        // [registry_mu] index in Impl::connections
+  // The cancel of the current request. Reused while nobody else holds it
+  // and it is not cancelled (no allocation per warm request); replaced only
+  // under registry_mu, so stop() can cancel every connection's.
+  std::shared_ptr<blocking::Cancel> cancel;
+  bool armed = false;         // [registry_mu] waiting in epoll, owned by no thread
+  Clock::time_point expires;  // [registry_mu] deadline as of arming
+  // [registry_mu] when it went idle between requests (max: not idle), for
+  // reclaiming the oldest idle connection first.
+  Clock::time_point idle_since = Clock::time_point::max();
+  Wake wake = Wake::none;  // [registry_mu] set by the housekeeper or admit()
+  std::size_t slot = 0;    // [registry_mu] index in Impl::connections
 };
 
 // Per connection thread: reused for every request, so a warm request
@@ -182,17 +221,15 @@ Response plain(int status, std::string body) {
   return r;
 }
 
-// Beyond max_connections: written once, without reading the request.
-const std::string& busy_answer() {
-  static const std::string answer = [] {
-    const std::string body = "the server has too many open connections; retry shortly\n";
-    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-           "Content-Length: " +
-           std::to_string(body.size()) +
-           "\r\nX-Content-Type-Options: nosniff\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" +
-           body;
-  }();
-  return answer;
+// A refusal written before any byte of the request is read (the client
+// has not said what it wants, so there is no JSON/page choice to make).
+std::string fixed_answer(int status, std::string_view reason, const std::string& body) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason) +
+                    "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                    std::to_string(body.size()) +
+                    "\r\nX-Content-Type-Options: nosniff\r\nRetry-After: 1\r\n"
+                    "Connection: close\r\n\r\n";
+  return out + body;
 }
 
 void append_number(std::string& out, std::size_t n) {
@@ -221,88 +258,181 @@ std::string_view http_date(Scratch& s) {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
+// A request field by lower-case name; empty when absent. (The parser joins
+// repeated X-Forwarded-For fields in order.)
+std::string_view header(const Request& r, const std::string& name) {
+  const auto it = r.headers.find(name);
+  return it == r.headers.end() ? std::string_view() : std::string_view(it->second);
+}
+
 }  // namespace
 
-struct HttpListener::Impl {
+struct HttpListener::Impl : std::enable_shared_from_this<Impl> {
   Impl(ListenerOptions o, Handler h, ErrorHandler e)
-      : options(std::move(o)), handler(std::move(h)), on_error(std::move(e)) {
+      : options(std::move(o)),
+        handler(std::move(h)),
+        on_error(std::move(e)),
+        clients(ClientLimitOptions{options.max_connections_per_client,
+                                   options.requests_per_second_per_client,
+                                   options.request_burst_per_client, kMaxTrackedClients}),
+        threads_wanted(std::max(1, options.threads)),
+        max_blocked(std::max(0, options.max_blocked_handlers)),
+        per_client_answer(
+            fixed_answer(503, "Service Unavailable",
+                         "too many open connections from your address (the limit is " +
+                             std::to_string(options.max_connections_per_client) +
+                             "); close idle ones and retry [" +
+                             std::string(rules::kConnectionsPerClient) + "]\n")),
+        full_answer(fixed_answer(503, "Service Unavailable",
+                                 "the server has too many open connections; retry shortly [" +
+                                     std::string(rules::kMaxConnections) + "]\n")) {
     limits.max_body_bytes = options.max_body_bytes;
   }
+  ~Impl() { close_all(); }
 
-  // The events one thread took from epoll in one wake-up and has not
-  // started yet (see run()).
-  struct Batch {
+  // Clients remembered by the per-client table at most (about 100 bytes
+  // each): a flood of distinct addresses cannot grow it without bound.
+  static constexpr std::size_t kMaxTrackedClients = 65536;
+
+  struct ThreadSlot {
+    std::thread thread;
+    bool done = false;  // [pool_mu] run() returned; join() does not wait
+  };
+
+  // One connection thread's state, and the argument of its blocking hook.
+  struct Worker {
     Impl* impl = nullptr;
+    // The events taken from epoll in one wake-up; events[next..count) are
+    // not started yet.
     epoll_event events[kBatchEvents]{};
     int count = 0;
-    int next = 0;  // events[next..count) are not started
+    int next = 0;
+    Scratch scratch;
+    Connection* current = nullptr;  // whose handler runs now
+    bool blocked = false;           // counted in Impl::blocked
+    std::uint64_t watch_id = 0;     // in the hang-up watch (0: not)
+    bool surplus = false;           // not counted in `serving`: exit when done
   };
+
   void open_socket();
-  void run();
-  static void hand_back(void* batch);
+  void run(ThreadSlot& slot);
+  void spawn_locked();               // [pool_mu]
+  void reap_locked();                // [pool_mu]
+  void pool_changed_locked() const;  // [pool_mu]
+  static void hand_back(Worker& w);
+  static bool on_block(void* worker);
+  void end_block(Worker& w);
   void housekeep();
   void accept_all();
-  void admit(int fd);
+  void admit(int fd, const sockaddr_storage& peer);
   void arm_listener();
   enum class Next { rearm, linger, close };
-  void serve(Connection& c, Scratch& s);
-  Next process(Connection& c, std::string_view bytes, Scratch& s);
-  Response call(Request& request);
+  void serve(Connection& c, Worker& w);
+  void expire(Connection& c, Wake wake, Worker& w);
+  Next process(Connection& c, std::string_view bytes, Worker& w);
+  Response call(Connection& c, Request& request, Worker& w);
   Response refuse(const Request& partial, const ParseError& error);
   bool write_response(Scratch& s, int fd, const Response& answer, bool head_only, bool close,
                       int version_minor);
   bool send_all(int fd, std::string_view head, std::string_view body) const;
-  void take(Connection& c);
+  Wake take(Connection& c);
   void rearm(Connection& c);
   void linger(Connection& c);
   void close_connection(Connection& c);
+  void refused(std::string_view rule) const;
   void halt();  // stop() without the lifecycle lock
-  void close_fds();
+  void close_all();
 
   const ListenerOptions options;
   ParseLimits limits;
   const Handler handler;
   const ErrorHandler on_error;
+  AddressSet trusted;  // set by start()
+  ClientTable clients;
+  const int threads_wanted;
+  const int max_blocked;
+  const std::string per_client_answer;
+  const std::string full_answer;
 
   std::mutex lifecycle_mu;  // start() and stop()
   bool running = false;
+  bool started = false;
   int epoll_fd = -1;
   int listen_fd = -1;
-  int stop_fd = -1;  // eventfd, level-triggered: once written, wakes every thread
+  int stop_fd = -1;   // eventfd, level-triggered: once written, wakes every thread
+  int watch_fd = -1;  // epoll set of the connections of blocked handlers (hang-ups)
   uint16_t bound_port = 0;
   std::atomic<bool> stopping{false};
-  std::vector<std::thread> threads;
+  // Set when stop() returns: a thread it abandoned must not call the
+  // callbacks, whose targets (the server's metrics) may be gone by then.
+  std::atomic<bool> muted{false};
   std::thread housekeeper;
   // Distinct addresses that tag the listening socket and the stop eventfd
   // in epoll_event.data.ptr; every other pointer there is a Connection.
   char listen_tag = 0;
   char stop_tag = 0;
 
+  // The connection threads: `threads` of them serve, plus one per blocked
+  // handler while fewer would (the bulkhead). A thread whose blocked
+  // handler returns when enough others serve exits (`surplus`).
+  mutable std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::list<ThreadSlot> pool;  // [pool_mu]
+  int serving = 0;             // [pool_mu] threads not in a blocked handler
+  int blocked = 0;             // [pool_mu] handlers past about_to_block()
+  int live = 0;                // [pool_mu] threads whose run() has not returned
+
   // The registry: every open connection, owned here; a thread may close and
   // free one only after removing it under this mutex, so the housekeeper
   // never touches a closed descriptor.
-  std::mutex registry_mu;
-  std::condition_variable housekeeper_cv;
+  mutable std::mutex registry_mu;
   std::vector<std::unique_ptr<Connection>> connections;
+  std::size_t reclaiming = 0;    // [registry_mu] woken to be closed for room, not closed yet
   bool listener_parked = false;  // [registry_mu] accept paused (out of descriptors)
+
+  // Blocked handlers' cancels by watch id (epoll_event.data.u64 in
+  // watch_fd; 0 is the stop eventfd). An id, not a pointer: an event the
+  // housekeeper took may arrive after the handler returned.
+  std::mutex watch_mu;
+  std::uint64_t next_watch_id = 0;                                               // [watch_mu]
+  std::unordered_map<std::uint64_t, std::shared_ptr<blocking::Cancel>> watched;  // [watch_mu]
 };
 
 HttpListener::HttpListener(ListenerOptions options, Handler handler, ErrorHandler on_error)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(on_error))) {}
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler), std::move(on_error))) {}
 
 HttpListener::~HttpListener() { stop(); }
 
 uint16_t HttpListener::port() const { return impl_->bound_port; }
 
+ListenerStats HttpListener::stats() const {
+  const Impl& m = *impl_;
+  ListenerStats out;
+  {
+    std::lock_guard lock(m.pool_mu);
+    out.threads = m.live;
+    out.blocked_handlers = m.blocked;
+  }
+  {
+    std::lock_guard lock(m.registry_mu);
+    out.connections = m.connections.size();
+  }
+  out.tracked_clients = m.clients.size();
+  return out;
+}
+
 void HttpListener::start() {
   Impl& m = *impl_;
   std::lock_guard lock(m.lifecycle_mu);
-  if (m.running || m.stopping.load()) return;  // one start per listener
+  if (m.started) return;                              // one start per listener
+  m.trusted = AddressSet(m.options.trusted_proxies);  // throws std::invalid_argument
+  m.started = true;
   m.open_socket();
   try {
     m.epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    m.watch_fd = ::epoll_create1(EPOLL_CLOEXEC);
     m.stop_fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (m.epoll_fd < 0 || m.stop_fd < 0) {
+    if (m.epoll_fd < 0 || m.watch_fd < 0 || m.stop_fd < 0) {
       throw std::runtime_error("cannot create the HTTP event loop: " + errno_text(errno));
     }
     epoll_event ev{};
@@ -311,19 +441,25 @@ void HttpListener::start() {
     if (::epoll_ctl(m.epoll_fd, EPOLL_CTL_ADD, m.stop_fd, &ev) != 0) {
       throw std::runtime_error("cannot create the HTTP event loop: " + errno_text(errno));
     }
+    ev.data.u64 = 0;
+    if (::epoll_ctl(m.watch_fd, EPOLL_CTL_ADD, m.stop_fd, &ev) != 0) {
+      throw std::runtime_error("cannot create the HTTP event loop: " + errno_text(errno));
+    }
     ev.events = EPOLLIN | EPOLLONESHOT;
     ev.data.ptr = &m.listen_tag;
     if (::epoll_ctl(m.epoll_fd, EPOLL_CTL_ADD, m.listen_fd, &ev) != 0) {
       throw std::runtime_error("cannot create the HTTP event loop: " + errno_text(errno));
     }
   } catch (...) {
-    m.close_fds();
+    m.close_all();
     throw;
   }
   m.running = true;
   try {
-    const int n = std::max(1, m.options.threads);
-    for (int i = 0; i < n; ++i) m.threads.emplace_back([&m] { m.run(); });
+    {
+      std::lock_guard pool(m.pool_mu);
+      for (int i = 0; i < m.threads_wanted; ++i) m.spawn_locked();
+    }
     m.housekeeper = std::thread([&m] { m.housekeep(); });
   } catch (...) {  // a thread could not be started: undo the others
     m.halt();
@@ -348,22 +484,74 @@ void HttpListener::Impl::halt() {
     log::error("http.stop_signal_failed", {{"reason", errno_text(errno)}});
   }
   {
+    // Every running request learns that its answer may not be wanted: the
+    // engine stops waiting and answers with what it has.
     std::lock_guard registry(registry_mu);
-    housekeeper_cv.notify_all();
+    for (const auto& c : connections) {
+      if (c->cancel) c->cancel->cancel(blocking::CancelReason::server_stopping);
+    }
   }
-  // Threads in a handler finish it and write the answer first.
-  for (auto& t : threads) t.join();
+  // Threads in a handler finish it and write the answer first, within the
+  // grace period.
+  bool abandoned = false;
+  {
+    std::unique_lock pool_lock(pool_mu);
+    const auto until = Clock::now() + options.shutdown_grace;
+    pool_cv.wait_until(pool_lock, until, [this] { return live == 0; });
+    abandoned = live > 0;
+    if (abandoned) {
+      log::warn("http.stop_abandoned_handlers",
+                {{"handlers", std::to_string(live)},
+                 {"grace_ms", std::to_string(options.shutdown_grace.count())}});
+    }
+    for (auto it = pool.begin(); it != pool.end();) {
+      if (it->done) {
+        it->thread.join();
+        it = pool.erase(it);
+      } else {
+        // Still in a handler after the grace: it keeps this Impl (and so
+        // its slot) alive through its reference, and frees its connection
+        // itself.
+        it->thread.detach();
+        ++it;
+      }
+    }
+  }
   if (housekeeper.joinable()) housekeeper.join();
-  threads.clear();
-  // No thread runs now: what is left waits in epoll, idle or mid-request.
-  for (const auto& c : connections) ::close(c->fd);
-  connections.clear();
-  close_fds();
+  {
+    // What is armed waits in epoll, idle or mid-request: close it. What
+    // is not armed belongs to an abandoned handler: shut it down so its
+    // client sees the end now, and leave the descriptor to its thread.
+    std::lock_guard registry(registry_mu);
+    std::vector<std::unique_ptr<Connection>> kept;
+    for (auto& c : connections) {
+      if (c->armed) {
+        if (c->counted) clients.close(c->peer);
+        ::close(c->fd);
+      } else {
+        ::shutdown(c->fd, SHUT_RDWR);
+        c->slot = kept.size();
+        kept.push_back(std::move(c));
+      }
+    }
+    connections = std::move(kept);
+  }
+  {
+    std::lock_guard pool_lock(pool_mu);  // on_pool_change runs under this lock
+    muted = true;
+  }
+  ::close(listen_fd);  // frees the port now, even when handlers were abandoned
+  listen_fd = -1;
+  if (!abandoned) close_all();
   running = false;
 }
 
-void HttpListener::Impl::close_fds() {
-  for (int* fd : {&listen_fd, &stop_fd, &epoll_fd}) {
+// Descriptors of the event loop; with abandoned handlers, the last of their
+// threads runs it (through ~Impl).
+void HttpListener::Impl::close_all() {
+  for (const auto& c : connections) ::close(c->fd);
+  connections.clear();
+  for (int* fd : {&listen_fd, &stop_fd, &watch_fd, &epoll_fd}) {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }
@@ -417,28 +605,64 @@ void HttpListener::Impl::open_socket() {
                                         : reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);
 }
 
+// Starts one more connection thread. Its lambda holds a reference to this
+// Impl, so a thread abandoned by stop() never outlives what it uses.
+void HttpListener::Impl::spawn_locked() {
+  reap_locked();
+  ThreadSlot& slot = pool.emplace_back();
+  try {
+    slot.thread = std::thread([self = shared_from_this(), &slot] { self->run(slot); });
+  } catch (...) {
+    pool.pop_back();
+    throw;
+  }
+  ++live;
+  ++serving;
+  pool_changed_locked();
+}
+
+void HttpListener::Impl::pool_changed_locked() const {
+  if (!options.on_pool_change || muted.load()) return;
+  try {
+    options.on_pool_change(live, blocked);
+  } catch (...) {
+    // Gauges must never take a connection thread down.
+  }
+}
+
+// Joins threads that have exited (spares whose blocked handler returned).
+void HttpListener::Impl::reap_locked() {
+  for (auto it = pool.begin(); it != pool.end();) {
+    if (it->done) {
+      if (it->thread.joinable()) it->thread.join();  // run() returned: only its exit is left
+      it = pool.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 // A connection thread: takes up to kBatchEvents ready events per wake-up
 // and serves them in order. When a handler says it is about to block
 // (blocking::about_to_block()), the events not started yet go back to
 // epoll for other threads, so no ready connection waits behind a cold
 // render.
-void HttpListener::Impl::run() {
-  Scratch scratch;
-  Batch batch;
-  batch.impl = this;
-  blocking::set_hook(&Impl::hand_back, &batch);
-  for (;;) {
-    const int n = ::epoll_wait(epoll_fd, batch.events, kBatchEvents, -1);
+void HttpListener::Impl::run(ThreadSlot& slot) {
+  Worker w;
+  w.impl = this;
+  blocking::set_hook(&Impl::on_block, &w);
+  bool stop = false;
+  while (!stop && !w.surplus) {
+    const int n = ::epoll_wait(epoll_fd, w.events, kBatchEvents, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       log::error("http.epoll_wait_failed", {{"reason", errno_text(errno)}});
       break;
     }
-    batch.count = n;
-    batch.next = 0;
-    bool stop = false;
-    while (batch.next < batch.count) {
-      const epoll_event ev = batch.events[batch.next++];
+    w.count = n;
+    w.next = 0;
+    while (w.next < w.count && !w.surplus) {
+      const epoll_event ev = w.events[w.next++];
       if (ev.data.ptr == &stop_tag) {
         stop = true;
         break;
@@ -448,29 +672,36 @@ void HttpListener::Impl::run() {
         continue;
       }
       Connection& c = *static_cast<Connection*>(ev.data.ptr);
-      take(c);
+      const Wake wake = take(c);
       if (stopping.load()) {
         close_connection(c);  // no new request starts once stopping
         continue;
       }
-      serve(c, scratch);
+      if (wake != Wake::none) {
+        expire(c, wake, w);
+        continue;
+      }
+      serve(c, w);
     }
-    if (stop) {
-      hand_back(&batch);  // the rest of the batch goes to the threads still running
-      break;
-    }
+    // The rest of the batch goes to the threads that stay.
+    if (stop || w.surplus) hand_back(w);
   }
   blocking::set_hook(nullptr, nullptr);
+  std::lock_guard lock(pool_mu);
+  if (!w.surplus) --serving;
+  --live;
+  pool_changed_locked();
+  slot.done = true;
+  pool_cv.notify_all();
 }
 
 // Re-arms every event of the batch not started yet. They were taken from
 // epoll but not take()n, so the registry still counts them as armed; MOD
 // makes them deliverable again (they are still ready, so they fire at once).
-void HttpListener::Impl::hand_back(void* p) {
-  auto& batch = *static_cast<Batch*>(p);
-  Impl& m = *batch.impl;
-  for (; batch.next < batch.count; ++batch.next) {
-    void* tag = batch.events[batch.next].data.ptr;
+void HttpListener::Impl::hand_back(Worker& w) {
+  Impl& m = *w.impl;
+  for (; w.next < w.count; ++w.next) {
+    void* tag = w.events[w.next].data.ptr;
     if (tag == &m.stop_tag) continue;  // level-triggered: every thread sees it anyway
     if (tag == &m.listen_tag) {
       m.arm_listener();
@@ -488,28 +719,110 @@ void HttpListener::Impl::hand_back(void* p) {
   }
 }
 
-// Expires deadlines of connections waiting in epoll. It never closes one:
-// shutdown() makes its EPOLLONESHOT event fire, and the thread that takes
-// the event sees the hang-up and closes it.
+// The blocking hook (blocking.h): hands the batch back, counts the thread
+// as blocked (starting a spare one so `threads` keep serving), and watches
+// the connection for the client's hang-up. Runs once per request; later
+// calls of the same handler only hand back.
+bool HttpListener::Impl::on_block(void* worker) {
+  auto& w = *static_cast<Worker*>(worker);
+  Impl& m = *w.impl;
+  hand_back(w);
+  if (w.blocked || w.current == nullptr) return true;
+  {
+    std::lock_guard lock(m.pool_mu);
+    if (m.blocked >= m.max_blocked) {
+      // Not counted as blocked: the caller answers without waiting.
+      m.refused(rules::kBlockedHandlers);
+      return false;
+    }
+    ++m.blocked;
+    w.blocked = true;
+    m.pool_changed_locked();
+    if (!w.surplus) --m.serving;
+    if (m.serving < m.threads_wanted && !m.stopping.load()) {
+      try {
+        m.spawn_locked();
+      } catch (const std::system_error& e) {
+        // Fewer threads serve until this handler returns; not fatal.
+        log::error("http.spare_thread_failed", {{"what", e.what()}});
+      }
+    }
+  }
+  Connection& c = *w.current;
+  std::lock_guard lock(m.watch_mu);
+  const std::uint64_t id = ++m.next_watch_id;
+  epoll_event ev{};
+  // EPOLLHUP and EPOLLERR are always reported; EPOLLIN is not asked for, so
+  // a client pipelining its next request does not count as gone.
+  ev.events = EPOLLRDHUP | EPOLLONESHOT;
+  ev.data.u64 = id;
+  if (::epoll_ctl(m.watch_fd, EPOLL_CTL_ADD, c.fd, &ev) == 0) {
+    m.watched.emplace(id, c.cancel);
+    w.watch_id = id;
+  }
+  return true;
+}
+
+// After a handler returns: stops watching its connection and, if it was
+// blocked, makes its thread serve again, or retire when `threads` others
+// already serve.
+void HttpListener::Impl::end_block(Worker& w) {
+  if (w.watch_id != 0) {
+    std::lock_guard lock(watch_mu);
+    watched.erase(w.watch_id);
+    ::epoll_ctl(watch_fd, EPOLL_CTL_DEL, w.current->fd, nullptr);
+    w.watch_id = 0;
+  }
+  if (!w.blocked) return;
+  std::lock_guard lock(pool_mu);
+  --blocked;
+  w.blocked = false;
+  pool_changed_locked();
+  if (w.surplus) return;
+  if (serving >= threads_wanted || stopping.load()) {
+    w.surplus = true;
+  } else {
+    ++serving;
+  }
+}
+
+// Expires deadlines of connections waiting in epoll and cancels the
+// requests of blocked handlers whose client hung up. It never closes a
+// connection: shutting its read side down makes its EPOLLONESHOT event
+// fire, and the thread that takes the event sees `wake` and answers 408 or
+// closes it.
 void HttpListener::Impl::housekeep() {
-  std::unique_lock lock(registry_mu);
+  epoll_event events[kWatchEvents];
   while (!stopping.load()) {
     const auto now = Clock::now();
     auto next = now + kHousekeepingTick;
-    for (const auto& c : connections) {
-      if (!c->armed) continue;
-      if (c->expires <= now) {
-        ::shutdown(c->fd, SHUT_RDWR);
-        c->expires = Clock::time_point::max();
-      } else {
-        next = std::min(next, c->expires);
+    {
+      std::lock_guard lock(registry_mu);
+      for (const auto& c : connections) {
+        if (!c->armed || c->wake != Wake::none) continue;
+        if (c->expires <= now) {
+          c->wake = Wake::deadline;
+          ::shutdown(c->fd, SHUT_RD);
+        } else {
+          next = std::min(next, c->expires);
+        }
+      }
+      if (listener_parked) {
+        listener_parked = false;
+        arm_listener();
       }
     }
-    if (listener_parked) {
-      listener_parked = false;
-      arm_listener();
+    clients.sweep(now);
+    const auto wait = std::chrono::ceil<std::chrono::milliseconds>(next - Clock::now());
+    const int n = ::epoll_wait(watch_fd, events, kWatchEvents,
+                               static_cast<int>(std::max<int64_t>(0, wait.count())));
+    for (int i = 0; i < n; ++i) {
+      const std::uint64_t id = events[i].data.u64;
+      if (id == 0) continue;  // the stop eventfd
+      std::lock_guard lock(watch_mu);
+      auto it = watched.find(id);
+      if (it != watched.end()) it->second->cancel(blocking::CancelReason::client_gone);
     }
-    housekeeper_cv.wait_until(lock, next, [this] { return stopping.load(); });
   }
 }
 
@@ -527,9 +840,12 @@ void HttpListener::Impl::arm_listener() {
 void HttpListener::Impl::accept_all() {
   for (;;) {
     if (stopping.load()) return;  // not re-armed: nothing is accepted any more
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage peer{};
+    socklen_t length = sizeof peer;
+    const int fd = ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
-      admit(fd);
+      admit(fd, peer);
       continue;
     }
     const int error = errno;
@@ -554,50 +870,110 @@ void HttpListener::Impl::accept_all() {
   arm_listener();
 }
 
-void HttpListener::Impl::admit(int fd) {
+void HttpListener::Impl::refused(std::string_view rule) const {
+  if (!options.on_refused || muted.load()) return;
+  try {
+    options.on_refused(rule.substr(5));  // without "http-"
+  } catch (...) {
+    // Counting must never take a connection thread down.
+  }
+}
+
+void HttpListener::Impl::admit(int fd, const sockaddr_storage& peer) {
+  const auto now = Clock::now();
+  const IpAddress address = ip_of(peer);
+  const bool trusted_peer = !trusted.empty() && trusted.contains(address);
+  bool counted = false;
+  // A trusted proxy carries many clients: its connections are not capped
+  // per address (the global max_connections still applies).
+  if (!trusted_peer && options.max_connections_per_client > 0) {
+    const auto admission = clients.open(address, now);
+    if (admission == ClientTable::Admission::refused) {
+      refused(rules::kConnectionsPerClient);
+      // Best effort, like the answer below.
+      [[maybe_unused]] const ssize_t sent = ::send(
+          fd, per_client_answer.data(), per_client_answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::close(fd);
+      return;
+    }
+    counted = admission == ClientTable::Admission::counted;
+  }
   const int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  auto owned = std::make_unique<Connection>(fd, limits);
+  auto owned = std::make_unique<Connection>(fd, limits, address);
   Connection& c = *owned;
+  c.peer_trusted = trusted_peer;
+  c.counted = counted;
   // The first request must be complete within io_timeout of the accept.
-  c.deadline = Clock::now() + options.io_timeout;
+  c.deadline = now + options.io_timeout;
+  c.cancel = std::make_shared<blocking::Cancel>();
   epoll_event ev{};
   ev.events = kConnectionEvents;
   ev.data.ptr = &c;
   bool full = false;
+  bool reclaimed = false;
   int error = 0;
   {
     // Registered under the registry lock, like rearm().
     std::lock_guard lock(registry_mu);
-    if (connections.size() >= static_cast<std::size_t>(std::max(1, options.max_connections))) {
-      full = true;
-    } else {
+    const auto limit = static_cast<std::size_t>(std::max(1, options.max_connections));
+    if (connections.size() - reclaiming >= limit) {
+      // Under pressure an idle keep-alive connection costs its client only
+      // a reconnect, while refusing this one costs a failed request: close
+      // the one idle longest to make room.
+      Connection* victim = nullptr;
+      for (const auto& other : connections) {
+        if (!other->armed || other->wake != Wake::none) continue;
+        if (other->idle_since == Clock::time_point::max()) continue;
+        if (victim == nullptr || other->idle_since < victim->idle_since) victim = other.get();
+      }
+      if (victim != nullptr) {
+        victim->wake = Wake::reclaimed;
+        ++reclaiming;
+        ::shutdown(victim->fd, SHUT_RD);  // its thread closes it
+        reclaimed = true;
+      } else {
+        full = true;
+      }
+    }
+    if (!full) {
       c.slot = connections.size();
       c.armed = true;
       c.expires = c.deadline;
       connections.push_back(std::move(owned));
-      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0) return;
-      error = errno;
-      owned = std::move(connections.back());  // never armed: nobody else saw it
-      connections.pop_back();
+      if (::epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        error = errno;
+        owned = std::move(connections.back());  // never armed: nobody else saw it
+        connections.pop_back();
+      }
     }
   }
+  if (reclaimed && options.on_reclaimed && !muted.load()) {
+    try {
+      options.on_reclaimed();
+    } catch (...) {
+      // Counting must never take a connection thread down.
+    }
+  }
+  if (owned == nullptr) return;  // registered
+  if (counted) clients.close(address);
   if (full) {
     // Beyond max_connections. Best effort: the socket buffer of a new
     // connection takes this small answer at once; a client that already
     // sent its request may see a reset instead, which is a refusal too.
-    const std::string& answer = busy_answer();
+    refused(rules::kMaxConnections);
     [[maybe_unused]] const ssize_t sent =
-        ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        ::send(fd, full_answer.data(), full_answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   } else {
     log::error("http.register_failed", {{"reason", errno_text(error)}});
   }
   ::close(fd);
 }
 
-void HttpListener::Impl::take(Connection& c) {
+Wake HttpListener::Impl::take(Connection& c) {
   std::lock_guard lock(registry_mu);
   c.armed = false;
+  return c.wake;
 }
 
 // Hands the connection back to epoll. The epoll_ctl() runs under the
@@ -605,16 +981,19 @@ void HttpListener::Impl::take(Connection& c) {
 // first (take()), so all this thread did to `c` happens before that thread
 // touches it; nothing here touches `c` after the unlock.
 void HttpListener::Impl::rearm(Connection& c) {
-  if (stopping.load() || c.deadline <= Clock::now()) {
+  const auto now = Clock::now();
+  if (stopping.load() || c.deadline <= now) {
     close_connection(c);
     return;
   }
+  const bool idle = c.served > 0 && !c.parser.started() && !c.draining;
   epoll_event ev{};
   ev.events = kConnectionEvents;
   ev.data.ptr = &c;
   std::unique_lock lock(registry_mu);
   c.armed = true;
   c.expires = c.deadline;
+  c.idle_since = idle ? now : Clock::time_point::max();
   // MOD re-checks readiness: bytes that arrived meanwhile fire at once.
   if (::epoll_ctl(epoll_fd, EPOLL_CTL_MOD, c.fd, &ev) == 0) return;
   const int error = errno;
@@ -648,14 +1027,41 @@ void HttpListener::Impl::close_connection(Connection& c) {
       connections[slot]->slot = slot;
     }
     connections.pop_back();
+    if (owned->wake == Wake::reclaimed) --reclaiming;
   }
+  if (owned->counted) clients.close(owned->peer);
   // Explicit, because close() leaves the registration in place while a
   // forked child still holds a copy of the descriptor.
   ::epoll_ctl(epoll_fd, EPOLL_CTL_DEL, owned->fd, nullptr);
   ::close(owned->fd);
 }
 
-void HttpListener::Impl::serve(Connection& c, Scratch& s) {
+// A connection the housekeeper woke: its deadline passed, or it was
+// reclaimed for room. A request of which some bytes arrived gets 408;
+// anything else (no request yet, idle keep-alive, lingering) just closes.
+void HttpListener::Impl::expire(Connection& c, Wake wake, Worker& w) {
+  if (wake == Wake::deadline && c.parser.started() && !c.draining) {
+    refused(rules::kRequestTimeout);
+    const ParseError error{408, std::string(rules::kRequestTimeout),
+                           "the request did not arrive completely within " +
+                               std::to_string(options.io_timeout.count()) +
+                               " s of its first byte; send it at once"};
+    const Request& partial = c.parser.request();
+    const Response answer = refuse(partial, error);
+    if (write_response(w.scratch, c.fd, answer, partial.method == "HEAD", true, 1)) {
+      // The read side is shut already; drop what is queued so close()
+      // does not turn into a reset that destroys the answer.
+      ::shutdown(c.fd, SHUT_WR);
+      char sink[4096];
+      while (::recv(c.fd, sink, sizeof sink, MSG_DONTWAIT) > 0) {
+      }
+    }
+  }
+  close_connection(c);
+}
+
+void HttpListener::Impl::serve(Connection& c, Worker& w) {
+  Scratch& s = w.scratch;
   ssize_t n;
   do {
     n = ::recv(c.fd, s.in.data(), s.in.size(), 0);
@@ -664,7 +1070,7 @@ void HttpListener::Impl::serve(Connection& c, Scratch& s) {
     rearm(c);
     return;
   }
-  if (n <= 0) {  // end of stream (or the housekeeper's shutdown), or an error
+  if (n <= 0) {  // end of stream, or an error
     close_connection(c);
     return;
   }
@@ -676,7 +1082,7 @@ void HttpListener::Impl::serve(Connection& c, Scratch& s) {
   // (allocation failures), the connection is still ours to close.
   Next next = Next::close;
   try {
-    next = process(c, std::string_view(s.in.data(), static_cast<std::size_t>(n)), s);
+    next = process(c, std::string_view(s.in.data(), static_cast<std::size_t>(n)), w);
   } catch (const std::exception& e) {
     log::error("http.connection_failed", {{"what", e.what()}});
   } catch (...) {
@@ -698,7 +1104,8 @@ void HttpListener::Impl::serve(Connection& c, Scratch& s) {
 // Parses and answers every request complete in `bytes`, in order, and says
 // what to do with the connection next.
 HttpListener::Impl::Next HttpListener::Impl::process(Connection& c, std::string_view bytes,
-                                                     Scratch& s) {
+                                                     Worker& w) {
+  Scratch& s = w.scratch;
   for (;;) {
     // A request must be complete within io_timeout of its first byte; the
     // deadline is set once and not moved by later bytes. (The first request
@@ -719,7 +1126,26 @@ HttpListener::Impl::Next HttpListener::Impl::process(Connection& c, std::string_
     Request request = std::move(c.parser.request());
     c.parser.reset();
     ++c.served;
-    const Response answer = call(request);
+    int retry_after = 0;
+    if (clients.rate_limited()) {
+      IpAddress client = c.peer;
+      if (c.peer_trusted) {
+        client = forwarded_client(c.peer, header(request, "x-forwarded-for"), trusted);
+      }
+      retry_after = clients.take(client, Clock::now());
+    }
+    Response answer;
+    if (retry_after > 0) {
+      refused(rules::kRateLimited);
+      const ParseError error{
+          429, std::string(rules::kRateLimited),
+          "too many requests from your address; retry after " + std::to_string(retry_after) + " s"};
+      answer = refuse(request, error);
+      answer.headers.emplace_back("Retry-After", std::to_string(retry_after));
+    } else {
+      answer = call(c, request, w);
+    }
+    // After the handler: a stop() while it ran closes the connection.
     const bool close =
         !result.keep_alive || c.served >= options.max_keep_alive_requests || stopping.load();
     if (!write_response(s, c.fd, answer, request.method == "HEAD", close, result.version_minor)) {
@@ -737,15 +1163,33 @@ HttpListener::Impl::Next HttpListener::Impl::process(Connection& c, std::string_
   }
 }
 
-Response HttpListener::Impl::call(Request& request) {
+// Runs the handler with the request's cancel current on this thread.
+Response HttpListener::Impl::call(Connection& c, Request& request, Worker& w) {
+  if (!c.cancel || c.cancel.use_count() > 1 || c.cancel->cancelled()) {
+    // Still held by work for the previous request, or spent: a fresh one,
+    // swapped under the registry lock so stop() cancels the right one.
+    auto fresh = std::make_shared<blocking::Cancel>();
+    std::lock_guard lock(registry_mu);
+    if (stopping.load()) fresh->cancel(blocking::CancelReason::server_stopping);
+    c.cancel = std::move(fresh);
+  }
+  blocking::set_current(c.cancel);
+  w.current = &c;
+  Response answer;
+  bool answered = false;
   try {
-    return handler(request);
+    answer = handler(request);
+    answered = true;
   } catch (const std::exception& e) {
     log::error("http.handler_failed", {{"path", request.path}, {"what", e.what()}});
   } catch (...) {
     log::error("http.handler_failed", {{"path", request.path}, {"what", "unknown exception"}});
   }
-  return plain(500, "the server failed on this request; see the server log\n");
+  end_block(w);
+  w.current = nullptr;
+  blocking::set_current(nullptr);
+  if (!answered) answer = plain(500, "the server failed on this request; see the server log\n");
+  return answer;
 }
 
 Response HttpListener::Impl::refuse(const Request& partial, const ParseError& error) {

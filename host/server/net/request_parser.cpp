@@ -368,8 +368,14 @@ bool RequestParser::field_line(std::string_view line, ParseResult& result) {
   auto [it, inserted] = request_.headers.emplace(std::move(key), value);
   // Cookie may come split over several fields; any other duplicate keeps its
   // first value, so a second Authorization cannot override the first.
+  // X-Forwarded-For is a list whose right end is the trusted part: a proxy
+  // that adds a field of its own (HAProxy) must not be shadowed by the
+  // client's, so its fields are joined in order (RFC 9110 5.3).
   if (!inserted && it->first == "cookie") {
     it->second += "; ";
+    it->second += value;
+  } else if (!inserted && iequals(it->first, "x-forwarded-for")) {
+    it->second += ", ";
     it->second += value;
   }
   return true;

@@ -29,6 +29,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <thread>
@@ -152,6 +153,32 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE TABLE trusted_publishers (name TEXT PRIMARY KEY, public_key TEXT NOT NULL "
           "UNIQUE, added_at INTEGER NOT NULL, added_by TEXT NOT NULL)",
       },
+      {
+          // 5: the tamper-evident audit chain (store/audit_chain.h). Each new
+          // row carries its link; rows written before this migration keep an
+          // empty one, and the chain starts after the last of them
+          // (genesis_after_id). audit_chain also records what was archived
+          // and pruned, and the append-only delete trigger now lets through
+          // exactly those rows, nothing else.
+          "ALTER TABLE audit ADD COLUMN chain TEXT NOT NULL DEFAULT ''",
+          "CREATE TABLE audit_chain (id INTEGER PRIMARY KEY CHECK (id = 1), genesis_after_id "
+          "INTEGER NOT NULL, pruned_through_id INTEGER NOT NULL DEFAULT 0, pruned_through_hash "
+          "TEXT NOT NULL DEFAULT '', pruned_rows INTEGER NOT NULL DEFAULT 0, pruned_at INTEGER "
+          "NOT NULL DEFAULT 0)",
+          "INSERT INTO audit_chain (id, genesis_after_id) VALUES (1, MAX(COALESCE((SELECT "
+          "MAX(id) FROM audit), 0), COALESCE((SELECT seq FROM sqlite_sequence WHERE name = "
+          "'audit'), 0)))",
+          "DROP TRIGGER audit_no_delete",
+          "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit WHEN old.id > (SELECT "
+          "pruned_through_id FROM audit_chain WHERE id = 1) BEGIN SELECT RAISE(ABORT, 'audit "
+          "rows are append-only; only archived rows may be pruned'); END",
+          "CREATE TRIGGER audit_chain_forward BEFORE UPDATE ON audit_chain WHEN "
+          "new.pruned_through_id < old.pruned_through_id OR new.genesis_after_id <> "
+          "old.genesis_after_id BEGIN SELECT RAISE(ABORT, 'the audit chain anchor only moves "
+          "forward'); END",
+          "CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain BEGIN SELECT "
+          "RAISE(ABORT, 'the audit chain anchor cannot be deleted'); END",
+      },
   };
   return m;
 }
@@ -237,6 +264,28 @@ std::string seconds_text(Clock::duration d) {
   return buf;
 }
 
+// The ten audit columns, read in one pass into column vectors; select_audit and query_audit
+// share them so the column list and the row assembly cannot drift apart.
+constexpr const char* kAuditColumns =
+    "SELECT id, at, who, space, action, subject, verdict, detail, space_id, chain FROM audit ";
+
+struct AuditColumns {
+  std::vector<int64_t> ids, at;
+  std::vector<std::string> who, space, action, subject, verdict, detail, space_ids, chain;
+
+  void into_all(Statement& stmt) {
+    stmt, into(ids), into(at), into(who), into(space), into(action), into(subject), into(verdict),
+        into(detail), into(space_ids), into(chain);
+  }
+
+  void append_to(std::vector<AuditRow>& out) const {
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      out.push_back(AuditRow{ids[i], at[i], who[i], space[i], action[i], subject[i], verdict[i],
+                             detail[i], space_ids[i], chain[i]});
+    }
+  }
+};
+
 class SqliteBackend final : public Backend {
  public:
   explicit SqliteBackend(const std::filesystem::path& path)
@@ -260,6 +309,12 @@ class SqliteBackend final : public Backend {
       session_ << "PRAGMA foreign_keys=ON", now;
       session_ << "PRAGMA synchronous=FULL", now;
       session_ << "PRAGMA secure_delete=ON", now;
+      // A hard cap on the database size, in pages: writes beyond it fail with
+      // SQLITE_FULL, exactly as on a full disk. Meant for proving disk-full
+      // handling without root (docs/security/storage.md, "Audit").
+      if (const char* cap = std::getenv("VITRINE_DB_MAX_PAGES"); cap != nullptr && *cap != '\0') {
+        session_ << "PRAGMA max_page_count=" + std::to_string(std::strtoll(cap, nullptr, 10)), now;
+      }
       // Our hook replaces SQLite's automatic checkpoint (maybe_checkpoint).
       sqlite3_wal_hook(db_, &SqliteBackend::on_wal_commit, this);
       session_ << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -793,10 +848,17 @@ class SqliteBackend final : public Backend {
   Result<int64_t> append_audit(const AuditRow& r) override {
     int64_t id = 0;
     auto st = run("writing the audit log", [&]() -> Status {
-      session_ << "INSERT INTO audit (at, who, space, action, subject, verdict, detail, "
-                  "space_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(r.at_ms), bind(r.who), bind(r.space), bind(r.action), bind(r.subject),
-          bind(r.verdict), bind(r.detail_json), bind(r.space_id), now;
+      if (r.id != 0) {
+        session_ << "INSERT INTO audit (id, at, who, space, action, subject, verdict, detail, "
+                    "space_id, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(r.id), bind(r.at_ms), bind(r.who), bind(r.space), bind(r.action), bind(r.subject),
+            bind(r.verdict), bind(r.detail_json), bind(r.space_id), bind(r.chain), now;
+      } else {
+        session_ << "INSERT INTO audit (at, who, space, action, subject, verdict, detail, "
+                    "space_id, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            bind(r.at_ms), bind(r.who), bind(r.space), bind(r.action), bind(r.subject),
+            bind(r.verdict), bind(r.detail_json), bind(r.space_id), bind(r.chain), now;
+      }
       session_ << "SELECT last_insert_rowid()", into(id), now;
       return ok_status();
     });
@@ -804,21 +866,83 @@ class SqliteBackend final : public Backend {
     return id;
   }
 
+  Result<AuditChainState> audit_chain_state() override {
+    AuditChainState out;
+    auto st = run("reading the audit chain anchor", [&]() -> Status {
+      session_ << "SELECT genesis_after_id, pruned_through_id, pruned_through_hash, pruned_rows "
+                  "FROM audit_chain WHERE id = 1",
+          into(out.genesis_after_id), into(out.pruned_through_id), into(out.pruned_through_hash),
+          into(out.pruned_rows), now;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<int64_t> next_audit_id() override {
+    int64_t next = 0;
+    auto st = run("reading the next audit id", [&]() -> Status {
+      session_ << "SELECT MAX(COALESCE((SELECT MAX(id) FROM audit), 0), COALESCE((SELECT seq "
+                  "FROM sqlite_sequence WHERE name = 'audit'), 0)) + 1",
+          into(next), now;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return next;
+  }
+
+  Result<std::vector<AuditRow>> select_audit(const std::string& where, int64_t a, int64_t b) {
+    std::vector<AuditRow> out;
+    auto st = run("reading the audit log", [&]() -> Status {
+      AuditColumns cols;
+      Statement stmt(session_);
+      stmt << kAuditColumns + where;
+      cols.into_all(stmt);
+      stmt, bind(a), bind(b);
+      stmt.execute();
+      cols.append_to(out);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<std::vector<AuditRow>> audit_rows_after(int64_t after_id, int64_t limit) override {
+    return select_audit("WHERE id > ? ORDER BY id LIMIT ?", after_id, limit);
+  }
+
+  Result<AuditRow> last_audit_row() override {
+    auto rows = select_audit("WHERE id > ? ORDER BY id DESC LIMIT ?", 0, 1);
+    if (!rows) return rows.error();
+    if (rows->empty()) return AuditRow{};
+    return rows->front();
+  }
+
+  Status prune_audit(int64_t through_id, const std::string& through_hash, int64_t rows) override {
+    return run("pruning archived audit rows", [&]() -> Status {
+      // The anchor first: the delete trigger lets through only rows up to it.
+      session_ << "UPDATE audit_chain SET pruned_through_id = ?, pruned_through_hash = ?, "
+                  "pruned_rows = pruned_rows + ?, pruned_at = CAST(strftime('%s','now') AS "
+                  "INTEGER) * 1000 WHERE id = 1",
+          bind(through_id), bind(through_hash), bind(rows), now;
+      session_ << "DELETE FROM audit WHERE id <= ?", bind(through_id), now;
+      return ok_status();
+    });
+  }
+
   Result<std::vector<AuditRow>> query_audit(const AuditQuery& q) override {
     std::vector<AuditRow> out;
     auto st = run("reading the audit log", [&]() -> Status {
-      std::vector<int64_t> ids, at;
-      std::vector<std::string> who, space, action, subject, verdict, detail, space_ids;
-      std::string sql =
-          "SELECT id, at, who, space, action, subject, verdict, detail, space_id FROM audit "
-          "WHERE at >= ?";
+      AuditColumns cols;
+      std::string sql = std::string(kAuditColumns) + "WHERE at >= ?";
       if (q.space) sql += " AND space = ?";
       if (q.space_id) sql += " AND space_id = ?";
       if (q.action_prefix) sql += " AND substr(action, 1, ?) = ?";
       sql += " ORDER BY id LIMIT ?";
       Statement stmt(session_);
-      stmt << sql, into(ids), into(at), into(who), into(space), into(action), into(subject),
-          into(verdict), into(detail), into(space_ids), bind(q.since_ms);
+      stmt << sql;
+      cols.into_all(stmt);
+      stmt, bind(q.since_ms);
       if (q.space) stmt, bind(*q.space);
       if (q.space_id) stmt, bind(*q.space_id);
       if (q.action_prefix) {
@@ -826,10 +950,7 @@ class SqliteBackend final : public Backend {
       }
       stmt, bind(q.limit);
       stmt.execute();
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        out.push_back(AuditRow{ids[i], at[i], who[i], space[i], action[i], subject[i], verdict[i],
-                               detail[i], space_ids[i]});
-      }
+      cols.append_to(out);
       return ok_status();
     });
     if (!st) return st.error();
