@@ -994,7 +994,15 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
   {
     std::lock_guard lock(d.mu);
     const auto now = Clock::now();
-    if (now >= d.next_sample) {
+    // Every 5 s; and sooner while the cap rests on a guess: until a sample
+    // has read a worker (the cap assumes 8 MiB each until then, which for
+    // forked workers is 30 times too much and made a burst of new spaces
+    // evict and restart workers for the whole burst), and every 100 ms
+    // while the cap is what stops a new worker (an early sample of young
+    // workers overstates them).
+    const bool guessing = d.idle_bytes_estimate == 0 && d.config.max_workers == 0;
+    const bool capped = d.live >= d.cap && now + std::chrono::milliseconds(4900) >= d.next_sample;
+    if (now >= d.next_sample || guessing || capped) {
       d.next_sample = now + std::chrono::seconds(5);
       sample = true;
     }
