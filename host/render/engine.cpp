@@ -567,6 +567,20 @@ struct Engine::Impl {
     return outcome_error(call, plugin, r.error, r.rule);
   }
 
+  // "This thread is about to wait": asked of the front end once per view
+  // (before the first store lookup or render wait); its answer holds for
+  // the rest of the view.
+  struct BlockHint {
+    bool asked = false, allowed = true;
+    bool ask() {
+      if (!asked) {
+        asked = true;
+        allowed = blocking::about_to_block();
+      }
+      return allowed;
+    }
+  };
+
   // A macro of one view that needs a render, and the render it waits for.
   struct Pending {
     size_t index;
@@ -581,9 +595,9 @@ struct Engine::Impl {
   // cannot spare the thread, nothing is started and the macros say so.
   // Returns false when the view was cancelled (its client is gone).
   bool render_all(std::vector<Pending>& pending, SteadyClock::time_point deadline,
-                  std::vector<MacroOutcome>& out) {
+                  std::vector<MacroOutcome>& out, BlockHint& hint) {
     if (pending.empty()) return true;
-    if (!blocking::about_to_block()) {
+    if (!hint.ask()) {
       for (auto& p : pending) {
         dropped("busy", {}, {});
         out[p.index] = outcome_error(p.call, p.res.target.plugin->id,
@@ -645,11 +659,13 @@ struct Engine::Impl {
     if (auto* o = std::get_if<MacroOutcome>(&resolved)) return std::move(*o);
     auto& res = std::get<Resolved>(resolved);
     if (auto o = from_memory(call, res)) return std::move(*o);
+    BlockHint hint;
+    hint.ask();  // the store may wait (see render_page)
     if (auto o = from_store(call, res)) return std::move(*o);
     std::vector<Pending> pending;
     pending.push_back({0, call, std::move(res), nullptr});
     std::vector<MacroOutcome> out(1);
-    render_all(pending, deadline, out);
+    render_all(pending, deadline, out, hint);
     return std::move(out[0]);
   }
 };
@@ -727,6 +743,7 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
   // thread; the rest render in parallel on the scheduler, and the page
   // waits for them until its deadline.
   std::vector<Impl::Pending> pending;
+  Impl::BlockHint hint;
   for (size_t i = 0; i < parsed->macros.size(); ++i) {
     const MacroInvocation& m = parsed->macros[i];
     MacroCall call = defaults;
@@ -745,6 +762,10 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
       out->macros[i] = std::move(*o);
       continue;
     }
+    // The store can keep this thread (its lock may wait behind another
+    // process's write for seconds): tell the front end before the first
+    // lookup, so the thread stops counting as one that serves.
+    hint.ask();
     if (auto o = im.from_store(call, res)) {
       out->macros[i] = std::move(*o);
       continue;
@@ -752,7 +773,7 @@ std::shared_ptr<const PageOutcome> Engine::render_page(const std::string& space,
     pending.push_back({i, std::move(call), std::move(res), nullptr});
   }
   // A view whose client went away is answered (to nobody) and not kept.
-  const bool complete = im.render_all(pending, deadline, out->macros);
+  const bool complete = im.render_all(pending, deadline, out->macros, hint);
   std::vector<std::string_view> html;
   html.reserve(out->macros.size());
   int64_t reusable_until = started_ms + kPageReuseMaxMs;
