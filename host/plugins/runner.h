@@ -42,6 +42,11 @@ class PluginRunner {
 
   // "in-process" or "worker", for logs and /healthz.
   virtual const char* mode() const = 0;
+
+  // Brings the runner's gauges up to date now: /metrics calls it on every
+  // scrape, so they do not keep the value of the last render's sample while
+  // nothing renders. The default has no gauges. [thread-safe]
+  virtual void refresh_metrics() {}
 };
 
 // Loads plugins into this process through `host` (which must outlive the

@@ -143,6 +143,7 @@ void add_ops_routes(Router& router, ServerContext& ctx) {
         return r;
       }
     }
+    ctx.runtime.runner().refresh_metrics();
     Response r = text_response(200, ctx.runtime.metrics().expose());
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     return r;

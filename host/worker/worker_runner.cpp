@@ -1149,7 +1149,7 @@ WorkerMemory WorkerRunner::memory() {
         .set(m.cap);
     r->gauge("vitrine_worker_idle_memory_bytes",
              "Mean memory of one idle worker: PSS from /proc/PID/smaps_rollup, or resident "
-             "minus shared pages when PSS is unreadable (sampled every 5 s, up to 64 workers)")
+             "minus shared pages when PSS is unreadable (sampled every 5 s while rendering and on every scrape, up to 64 workers)")
         .set(static_cast<double>(m.idle_bytes_mean));
     r->gauge("vitrine_worker_memory_bytes",
              "Estimated memory of all live workers (idle mean x live workers)")

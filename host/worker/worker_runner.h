@@ -87,6 +87,8 @@ class WorkerRunner : public plugins::PluginRunner {
   plugins::RenderOutput render(const std::string& plugin_id,
                                const plugins::RenderInput& input) override;
   const char* mode() const override { return "worker"; }
+  // memory(), for a /metrics scrape.
+  void refresh_metrics() override { (void)memory(); }
   // Stops the idle workers of `key` now; busy ones finish their render and
   // are reaped when idle (WorkerConfig::idle_timeout_ms).
   void retire(const std::string& key) override;

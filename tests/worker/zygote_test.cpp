@@ -256,6 +256,26 @@ TEST(WorkerMemoryGauge, IdleWorkerMemoryIsMeasuredAndExposed) {
   EXPECT_NE(text.find("vitrine_worker_starts_total{how=\"fork\"} 2"), std::string::npos) << text;
 }
 
+// Renders sample memory every 5 s, so between samples the gauges show the
+// last one; a /metrics scrape (refresh_metrics) reads them anew.
+TEST(WorkerMemoryGauge, AScrapeRefreshesTheGaugesBetweenSamples) {
+  metrics::Registry registry;
+  auto config = test_config();
+  config.metrics = &registry;
+  WorkerRunner runner(config);
+  ASSERT_TRUE(added(runner, kHello));
+  for (const char* space : {"space-a", "space-b", "space-c"}) {
+    ASSERT_EQ(hello(runner, space).status, VITRINE_OK);
+  }
+  // Every worker is idle now (the one add() warmed and one per space).
+  const std::string all_idle =
+      "vitrine_workers{state=\"idle\"} " + std::to_string(runner.worker_count()) + "\n";
+  EXPECT_EQ(registry.expose().find(all_idle), std::string::npos)
+      << "the renders sampled again within 5 s: this test no longer shows the scrape's effect";
+  runner.refresh_metrics();
+  EXPECT_NE(registry.expose().find(all_idle), std::string::npos) << registry.expose();
+}
+
 TEST(WorkerMemoryGauge, AZeroCapIsSizedByTheMemoryBudget) {
   auto config = test_config();
   config.max_workers = 0;
