@@ -2,11 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
-#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 #include <variant>
@@ -198,12 +196,15 @@ struct Engine::Impl {
   }
 
   // A render that did not run, and why (counted by reason).
-  Rendered dropped(const char* reason, std::string message, std::string rule) {
+  void count_dropped(const char* reason) {
     counter("vitrine_render_dropped_total",
             "Macro renders not run: deadline passed in the queue, nobody waiting, queue full, "
             "server stopping",
             {{"reason", reason}})
         .inc();
+  }
+  Rendered dropped(const char* reason, std::string message, std::string rule) {
+    count_dropped(reason);
     Rendered r;
     r.error = std::move(message);
     r.rule = std::move(rule);
@@ -599,7 +600,7 @@ struct Engine::Impl {
     if (pending.empty()) return true;
     if (!hint.ask()) {
       for (auto& p : pending) {
-        dropped("busy", {}, {});
+        count_dropped("busy");
         out[p.index] = outcome_error(p.call, p.res.target.plugin->id,
                                      "the server is busy with other page views; reload in a moment",
                                      "render-busy");
