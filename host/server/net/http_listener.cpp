@@ -911,7 +911,6 @@ void HttpListener::Impl::admit(int fd, const sockaddr_storage& peer) {
   ev.events = kConnectionEvents;
   ev.data.ptr = &c;
   bool full = false;
-  bool reclaimed = false;
   int error = 0;
   {
     // Registered under the registry lock, like rearm().
@@ -930,8 +929,16 @@ void HttpListener::Impl::admit(int fd, const sockaddr_storage& peer) {
       if (victim != nullptr) {
         victim->wake = Wake::reclaimed;
         ++reclaiming;
+        // Counted before the close anyone can see (the callback only
+        // counts; it takes no lock of ours).
+        if (options.on_reclaimed && !muted.load()) {
+          try {
+            options.on_reclaimed();
+          } catch (...) {
+            // Counting must never take a connection thread down.
+          }
+        }
         ::shutdown(victim->fd, SHUT_RD);  // its thread closes it
-        reclaimed = true;
       } else {
         full = true;
       }
@@ -946,13 +953,6 @@ void HttpListener::Impl::admit(int fd, const sockaddr_storage& peer) {
         owned = std::move(connections.back());  // never armed: nobody else saw it
         connections.pop_back();
       }
-    }
-  }
-  if (reclaimed && options.on_reclaimed && !muted.load()) {
-    try {
-      options.on_reclaimed();
-    } catch (...) {
-      // Counting must never take a connection thread down.
     }
   }
   if (owned == nullptr) return;  // registered
