@@ -1,11 +1,13 @@
-# vitrine_add_plugin(<target> SOURCES <files...> [OUTPUT_NAME <name>])
+# vitrine_add_plugin(<target> SOURCES <files...> [OUTPUT_NAME <name>] [NO_SDK])
 #
 # Builds a Vitrine renderer plugin: a shared library with hidden visibility
 # (only `vitrine_entry` is exported, ABI-2), no lib prefix, linked against the
-# header-only plugin API. Used by the bundled plugins and by plugins built
+# header-only plugin API and the SDK helpers (Vitrine::sdk, docs/sdk.md; a
+# static library with hidden symbols, so only what the plugin calls is linked
+# in and nothing of it is exported). NO_SDK leaves the SDK out. Used by the bundled plugins and by plugins built
 # out of tree after find_package(Vitrine).
 function(vitrine_add_plugin target)
-  cmake_parse_arguments(VP "" "OUTPUT_NAME" "SOURCES" ${ARGN})
+  cmake_parse_arguments(VP "NO_SDK" "OUTPUT_NAME" "SOURCES" ${ARGN})
   if(NOT VP_SOURCES)
     message(FATAL_ERROR "vitrine_add_plugin(${target}): SOURCES is required")
   endif()
@@ -15,6 +17,9 @@ function(vitrine_add_plugin target)
                         "call find_package(Vitrine) first")
   endif()
   target_link_libraries(${target} PRIVATE Vitrine::plugin_api)
+  if(TARGET Vitrine::sdk AND NOT VP_NO_SDK)
+    target_link_libraries(${target} PRIVATE Vitrine::sdk)
+  endif()
   set_target_properties(${target} PROPERTIES
     PREFIX ""
     C_VISIBILITY_PRESET hidden

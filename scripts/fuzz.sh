@@ -6,6 +6,8 @@
 #     fuzz/regressions-http)
 #   - page_parser_fuzz: the Markdown page parser and its limits (corpus:
 #     fuzz/regressions-page)
+#   - sdk_json_fuzz: the plugin SDK's JSON reader (corpus:
+#     fuzz/sdk_json_fuzz_seeds)
 #   scripts/fuzz.sh [seconds] [build-dir]
 # Exit status is non-zero when any target found a crash, leak or abort (the
 # reproducer is written to the build directory); every target runs anyway.
@@ -20,7 +22,7 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
   -DVITRINE_FUZZ=ON -DVITRINE_BUILD_TESTS=OFF -DVITRINE_BUILD_BENCH=OFF -DVITRINE_NO_TOOLS=ON \
   "-DVITRINE_ONLY=blocking;log;manifest;render;plugins;worker;server/net" >/dev/null
-cmake --build "$build" --target ipc_decoder_fuzz http_request_parser_fuzz page_parser_fuzz
+cmake --build "$build" --target ipc_decoder_fuzz http_request_parser_fuzz page_parser_fuzz sdk_json_fuzz
 
 status=0
 # run NAME BINARY MAX_LEN REGRESSIONS_DIR
@@ -37,4 +39,5 @@ run() {
 run ipc "$build/host/worker/ipc_decoder_fuzz" 65536 "$root/fuzz/regressions"
 run http "$build/host/server/net/http_request_parser_fuzz" 4096 "$root/fuzz/regressions-http"
 run page "$build/host/render/page_parser_fuzz" 32768 "$root/fuzz/regressions-page"
+run sdk-json "$build/plugin_api/sdk/sdk_json_fuzz" 65536 "$root/fuzz/sdk_json_fuzz_seeds"
 exit "$status"

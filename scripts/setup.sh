@@ -9,7 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpsl-dev libcli11-dev zlib1g-dev libgumbo-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libseccomp-dev clang libclang-rt-14-dev
-  python3 python3-jsonschema python3-yaml
+  python3 python3-jsonschema python3-yaml curl
   chromium
 )
 missing=()

@@ -1,6 +1,6 @@
-// `vitrine plugins list` and `vitrine plugins render`: what a platform admin
-// runs to see which plugins would load, with what permissions, and why any
-// were refused; and to try one macro without a server.
+// `vitrine plugins list`: what a platform admin runs to see which plugins
+// would load, with what permissions, and why any were refused. The group's
+// other subcommands live beside it (`plugins render`: cmd_plugin_render.cpp).
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
@@ -11,7 +11,6 @@
 #include "cli/store_commands.h"
 #include "plugins/capability_tables.h"
 #include "plugins/host_table.h"
-#include "plugins/invoke.h"
 #include "plugins/loader.h"
 
 namespace vitrine::cli {
@@ -91,6 +90,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
   add_plugin_lifecycle_commands(*group, exit_code);
   add_plugin_usage_command(*group, exit_code);
   add_bundle_commands(*group, exit_code);
+  add_plugin_validate_command(*group, exit_code);
 
   struct ListOptions {
     std::string dir;
@@ -118,63 +118,7 @@ void add_plugins_commands(CLI::App& app, int& exit_code) {
     exit_code = dir_error ? 2 : (report.refused.empty() ? 0 : 1);
   });
 
-  struct RenderOptions {
-    std::string dir;
-    std::string macro;
-    std::vector<std::string> params;
-    std::string space = "demo";
-    std::string theme = "light";
-  };
-  auto render_opts = std::make_shared<RenderOptions>();
-  auto* render = group->add_subcommand(
-      "render",
-      "Render one macro with no server and print its HTML (plugins that fetch need the "
-      "server's capabilities)");
-  render->add_option("--plugins-dir", render_opts->dir, "Directory of manifests and libraries")
-      ->required();
-  render->add_option("--param", render_opts->params, "Parameter as NAME=VALUE (repeatable)");
-  render->add_option("--space", render_opts->space, "Space key passed to the plugin");
-  render->add_option("--theme", render_opts->theme, "light or dark")
-      ->check(CLI::IsMember({"light", "dark"}));
-  render->add_option("macro", render_opts->macro, "Macro key, e.g. hello")->required();
-  render->callback([render_opts, &exit_code] {
-    plugins::RenderInput in;
-    in.macro_key = render_opts->macro;
-    in.space_key = render_opts->space;
-    in.page_id = "cli";
-    in.theme = render_opts->theme;
-    for (const auto& kv : render_opts->params) {
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) {
-        std::cerr << "error: --param '" << kv << "' must be NAME=VALUE\n";
-        exit_code = 2;
-        return;
-      }
-      in.params[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    plugins::HostTable host;
-    plugins::offer_standard_capabilities(host);
-    auto report = plugins::load_plugins_dir(render_opts->dir, host.abi());
-    for (const auto& r : report.refused) std::cerr << "refused " << plugins::format(r) << "\n";
-    for (const auto& p : report.loaded) {
-      for (const auto& m : p.manifest.macros) {
-        if (m.key != in.macro_key) continue;
-        auto out = plugins::render_macro(p, in);
-        if (out.status != VITRINE_OK) {
-          std::cerr << "error: macro '" << in.macro_key << "': " << out.error
-                    << (out.rule.empty() ? "" : " [" + out.rule + "]") << "\n";
-          exit_code = 1;
-          return;
-        }
-        std::cout << out.html << "\n";
-        exit_code = 0;
-        return;
-      }
-    }
-    std::cerr << "error: no loaded plugin provides macro '" << in.macro_key
-              << "'; run 'vitrine plugins list --plugins-dir " << render_opts->dir << "'\n";
-    exit_code = 1;
-  });
+  add_plugin_render_command(*group, exit_code);
 }
 
 }  // namespace vitrine::cli

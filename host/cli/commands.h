@@ -20,5 +20,11 @@ void add_space_test_command(CLI::App& app, int& exit_code);
 // `plugins pack` and `plugins keygen` (signed bundles), added to the `plugins`
 // group by add_plugins_commands (cmd_bundle.cpp).
 void add_bundle_commands(CLI::App& plugins_group, int& exit_code);
+// `plugins validate` (conformance run), added to the `plugins` group by
+// add_plugins_commands (cmd_plugin_validate.cpp).
+void add_plugin_validate_command(CLI::App& plugins_group, int& exit_code);
+// `plugins render` (the author's dev loop), added to the `plugins` group by
+// add_plugins_commands (cmd_plugin_render.cpp).
+void add_plugin_render_command(CLI::App& plugins_group, int& exit_code);
 
 }  // namespace vitrine::cli

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -232,7 +233,55 @@ const std::map<std::string, Handler>& schema() {
                  boolean("plugins.worker_zygote", [](Config& c, bool v) { c.worker_zygote = v; })},
                 {"spare_workers", integer("plugins.spare_workers", 0, 64, [](Config& c, int64_t v) {
                    c.spare_workers = static_cast<int>(v);
-                 })}})},
+                 })},
+                // A user name as useradd accepts it; whether it exists is
+                // checked when workers start (the host may run elsewhere).
+                {"worker_user",
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!scalar(c, n, "plugins.worker_user")) return;
+                   const std::string& v = n.Scalar();
+                   bool valid = !v.empty() && v.size() <= 32 && v[0] != '-';
+                   for (char ch : v) {
+                     valid = valid && (std::isalnum(static_cast<unsigned char>(ch)) != 0 ||
+                                       ch == '_' || ch == '-' || ch == '.');
+                   }
+                   if (!valid) {
+                     c.error(n,
+                             "'plugins.worker_user' must be a user name (letters, digits, '_', "
+                             "'-', '.'; at most 32), e.g. nobody",
+                             "config-user");
+                     return;
+                   }
+                   cfg.worker_user = v;
+                 }},
+                // Plugin ids as manifests spell them (plugin-id-format).
+                {"development",
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!n.IsSequence()) {
+                     c.error(n,
+                             "'plugins.development' must be a list of plugin ids, e.g. "
+                             "[my_plugin]",
+                             "config-type");
+                     return;
+                   }
+                   for (const auto& e : n) {
+                     bool valid = e.IsScalar() && e.Scalar().size() >= 2 &&
+                                  e.Scalar().size() <= 64 && e.Scalar()[0] >= 'a' &&
+                                  e.Scalar()[0] <= 'z';
+                     for (char ch : valid ? e.Scalar() : std::string()) {
+                       valid = valid && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                                         ch == '_');
+                     }
+                     if (!valid) {
+                       c.error(e,
+                               "each 'plugins.development' entry must be a plugin id "
+                               "([a-z][a-z0-9_]{1,63}), e.g. my_plugin",
+                               "config-plugin-id");
+                       continue;
+                     }
+                     cfg.plugins_development.push_back(e.Scalar());
+                   }
+                 }}})},
       {"render",
        section("render",
                {{"threads", integer("render.threads", 1, 256,

@@ -37,6 +37,11 @@ struct Config {
   int worker_memory_mb = 1024;
   bool worker_zygote = true;
   int spare_workers = 2;
+  // Under a root host, the unprivileged user plugin workers run as.
+  std::string worker_user = "nobody";
+  // Plugin development mode: these plugins' macros bypass every render cache
+  // (memory, store, page) so each view shows the latest build.
+  std::vector<std::string> plugins_development;
 
   int render_threads = 8;
   int macro_deadline_ms = 10'000;

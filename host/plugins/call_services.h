@@ -27,6 +27,10 @@ class CallServices {
   virtual void log(vitrine_call* call, vitrine_log_level level, vitrine_str message) = 0;
   virtual vitrine_status is_licensed(vitrine_call* call, vitrine_str feature,
                                      int32_t* licensed) = 0;
+  // True when these services relay each call to another process's services
+  // (a worker's, to the host's), which already logged the reason of any
+  // failure they answered: the capability layer does not log it twice.
+  virtual bool relays() const { return false; }
 };
 
 }  // namespace vitrine::plugins

@@ -259,6 +259,13 @@ struct Engine::Impl {
     std::string feature;
   };
 
+  // Plugin development mode (EngineOptions::development_plugins).
+  bool in_development(const Resolved& res) const {
+    return !opt.development_plugins.empty() &&
+           std::find(opt.development_plugins.begin(), opt.development_plugins.end(),
+                     res.target.plugin->id) != opt.development_plugins.end();
+  }
+
   // Plugin known, enabled in the space, licensed, space connected; or the
   // error box that says which of these failed.
   std::variant<Resolved, MacroOutcome> resolve(const MacroCall& call) {
@@ -364,6 +371,9 @@ struct Engine::Impl {
     out.html = std::move(clean.html);
     out.as_of_ms = now_ms();
     out.ttl_s = std::min(rendered.cache_ttl_s, opt.max_cache_ttl_s);
+    // Development mode: nothing is kept, so the next view renders again and
+    // its page (fresh_until 0) is never reused from the page cache either.
+    if (in_development(res)) out.ttl_s = 0;
     if (out.ttl_s > 0) {
       (void)rt.store().cache().put(call.space, cache_namespace(target.instance), res.key,
                                    encode_entry(out), out.ttl_s, opt.stale_for_s);
@@ -527,6 +537,7 @@ struct Engine::Impl {
   // The in-memory answer, if there is one: fresh as is, stale with a
   // background refresh. Never blocks on the store or a plugin.
   std::optional<MacroOutcome> from_memory(const MacroCall& call, const Resolved& res) {
+    if (in_development(res)) return std::nullopt;
     auto e = hot.get(res.hot_key, now_ms());
     if (!e) return std::nullopt;
     const std::string& plugin = res.target.plugin->id;
@@ -543,6 +554,7 @@ struct Engine::Impl {
   // Content another process (or this one, before a restart) rendered: the
   // store's encrypted cache. Fresh as is, stale with a background refresh.
   std::optional<MacroOutcome> from_store(const MacroCall& call, const Resolved& res) {
+    if (in_development(res)) return std::nullopt;
     Rendered cached;
     auto hit = rt.store().cache().get(call.space, cache_namespace(res.target.instance), res.key);
     if (!hit || !decode_entry(hit->value.view(), cached)) return std::nullopt;
@@ -681,11 +693,23 @@ EngineOptions EngineOptions::from(const config::Config& config) {
   o.per_space = config.render_per_space;
   o.per_origin = config.render_per_origin;
   o.max_queued = static_cast<std::size_t>(config.render_max_queued);
+  o.development_plugins = config.plugins_development;
   return o;
 }
 
 Engine::Engine(runtime::Runtime& runtime, EngineOptions options)
-    : impl_(std::make_unique<Impl>(runtime, std::move(options))) {}
+    : impl_(std::make_unique<Impl>(runtime, std::move(options))) {
+  // Once at start: a page view of these plugins never comes from a cache.
+  if (!impl_->opt.development_plugins.empty()) {
+    std::string ids;
+    for (const auto& id : impl_->opt.development_plugins) ids += (ids.empty() ? "" : ",") + id;
+    log::warn("render.development_mode",
+              {{"plugins", ids},
+               {"effect",
+                "their macros bypass the render caches on every view; not for "
+                "production"}});
+  }
+}
 
 Engine::~Engine() { impl_->scheduler.stop(); }
 

@@ -88,8 +88,11 @@ struct EngineOptions {
   int per_space = 0;
   int per_origin = 0;
   std::size_t max_queued = 4096;
+  // Plugin development mode (plugins.development): these plugins' macros
+  // skip every cache (memory, store, page) and are rendered on every view.
+  std::vector<std::string> development_plugins;
 
-  // The options vitrine.yml sets (render.*).
+  // The options vitrine.yml sets (render.*, plugins.development).
   static EngineOptions from(const config::Config& config);
 };
 

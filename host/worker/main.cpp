@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "worker/privileges.h"
 #include "worker/worker_process.h"
 
 int main(int argc, char** argv) {
@@ -14,17 +15,28 @@ int main(int argc, char** argv) {
   if (parent == 1) return 3;
   int fd = -1;
   bool zygote = false;
+  // The user and group to switch to (a root host passes the resolved
+  // plugins.worker_user; worker/privileges.h).
+  vitrine::worker::WorkerIdentity identity;
+  bool has_uid = false, has_gid = false;
   for (int i = 1; i < argc; ++i) {
     if (i + 1 < argc && std::strcmp(argv[i], "--ipc-fd") == 0) fd = std::atoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--zygote") == 0) zygote = true;
+    if (i + 1 < argc && std::strcmp(argv[i], "--uid") == 0) {
+      identity.uid = static_cast<uid_t>(std::strtoul(argv[i + 1], nullptr, 10));
+      has_uid = true;
+    }
+    if (i + 1 < argc && std::strcmp(argv[i], "--gid") == 0) {
+      identity.gid = static_cast<gid_t>(std::strtoul(argv[i + 1], nullptr, 10));
+      has_gid = true;
+    }
   }
-  // A worker never outlives its host, even while its plugin spins: a
-  // watchdog thread exits the process once the parent is gone (reparented).
-  // Not PR_SET_PDEATHSIG: that fires when the host *thread* that spawned
-  // the worker exits, and the host spawns workers from render threads. A
-  // zygote runs no plugin code and must stay single-threaded to fork: it
-  // checks its parent between requests instead.
-  if (!zygote) vitrine::worker::watch_host(parent);
+  identity.switch_user = has_uid && has_gid;
+  vitrine::worker::set_requested_identity(identity);
+  // The watchdog thread that ends a worker whose host is gone starts in
+  // run_worker(), after the lockdown: capabilities and the user are
+  // per-thread state, and no thread may keep the privileges the lockdown
+  // drops.
   if (fd < 3) {
     std::fprintf(stderr,
                  "vitrine-worker: this program is started by the vitrine host, not by hand "

@@ -11,11 +11,16 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <initializer_list>
+
+#include "worker/privileges.h"
+#include "worker/syscall_allowlist.h"
+#include "worker/syscall_report.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define VITRINE_WORKER_ASAN 1
@@ -32,39 +37,6 @@ bool set_limit(int resource, rlim_t value) {
   rlimit lim{value, value};
   return setrlimit(resource, &lim) == 0;
 }
-
-// Syscalls refused outright with EPERM: networking (beyond the inherited
-// socket), new programs and processes, tracing and other processes' memory,
-// file system changes, kernel and namespace administration, and the
-// interfaces that could bypass the filter (io_uring) or smuggle descriptors
-// (pidfd_getfd).
-constexpr std::initializer_list<const char*> kDenied = {
-    // network
-    "socket", "socketpair", "connect", "bind", "listen", "accept", "accept4",
-    // new programs and processes (clone is filtered by flags below)
-    "execve", "execveat", "fork", "vfork",
-    // other processes
-    "ptrace", "process_vm_readv", "process_vm_writev", "pidfd_open", "pidfd_getfd",
-    "pidfd_send_signal", "kcmp",
-    // file system changes
-    "creat", "unlink", "unlinkat", "rename", "renameat", "renameat2", "mkdir", "mkdirat", "rmdir",
-    "link", "linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat", "chown", "fchown",
-    "fchownat", "lchown", "truncate", "mknod", "mknodat", "utime", "utimes", "utimensat",
-    "futimesat", "setxattr", "lsetxattr", "fsetxattr", "removexattr", "lremovexattr",
-    "fremovexattr", "name_to_handle_at", "open_by_handle_at", "memfd_create", "fanotify_init",
-    "inotify_init", "inotify_init1",
-    // administration, namespaces, kernel interfaces
-    "mount", "umount2", "pivot_root", "chroot", "unshare", "setns", "swapon", "swapoff", "reboot",
-    "init_module", "finit_module", "delete_module", "kexec_load", "kexec_file_load", "bpf",
-    "perf_event_open", "userfaultfd", "keyctl", "add_key", "request_key", "acct", "settimeofday",
-    "clock_settime", "clock_adjtime", "adjtimex", "sethostname", "setdomainname", "iopl", "ioperm",
-    "quotactl", "lookup_dcookie", "syslog", "vhangup", "open_tree", "move_mount", "fsopen",
-    "fsconfig", "fsmount", "fspick", "mount_setattr", "landlock_create_ruleset", "personality",
-    // io_uring performs open/connect without passing through this filter
-    "io_uring_setup", "io_uring_enter", "io_uring_register",
-    // identity
-    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "setfsuid",
-    "setfsgid", "capset"};
 
 // Adds `rule` or records the first failure.
 struct Filter {
@@ -88,19 +60,94 @@ struct Filter {
 // server gets `zygote` and each of its children stacks `child` on top; the
 // kernel applies every stacked filter and the strictest answer wins, so a
 // child ends up with exactly the `whole` rules:
-//   zygote: everything except the two rules that cannot hold in a process
-//           that forks (new processes allowed with CLONE_PARENT; the signal
-//           rules name the caller's own pid, which differs in each child);
-//   child:  those two rules, for the child's own pid.
+//   zygote: the allowlist, except that process creation with CLONE_PARENT is
+//           allowed and signals are not limited to the caller (those rules
+//           name the caller's own pid, which differs in each child);
+//   child:  those two limits, for the child's own pid.
 enum class FilterKind { whole, zygote, child };
 
-// Adds the rules that name the calling process: signals only to itself.
-void add_self_signal_rules(Filter& f, uint32_t deny) {
+// What a call off the list gets: a trap the worker turns into EPERM plus a
+// report to the host (worker/syscall_report.h); plain EPERM where this
+// architecture has no trap support.
+uint32_t deny_action() {
+  return denied_syscall_reporting_supported() ? SCMP_ACT_TRAP : SCMP_ACT_ERRNO(EPERM);
+}
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA 0x53564d41
+#endif
+
+// The prctl options a worker may use: naming threads and anonymous
+// mappings, reading its own state, clearing (never setting) the dumpable
+// flag, and stacking a seccomp filter (which can only restrict further).
+void allow_prctl(Filter& f) {
+  for (unsigned long option :
+       {static_cast<unsigned long>(PR_SET_NAME), static_cast<unsigned long>(PR_GET_NAME),
+        static_cast<unsigned long>(PR_SET_VMA), static_cast<unsigned long>(PR_GET_DUMPABLE),
+        static_cast<unsigned long>(PR_GET_NO_NEW_PRIVS), static_cast<unsigned long>(PR_GET_SECCOMP),
+        static_cast<unsigned long>(PR_SET_SECCOMP), static_cast<unsigned long>(PR_CAPBSET_READ),
+        static_cast<unsigned long>(PR_GET_SECUREBITS)}) {
+    f.add(SCMP_ACT_ALLOW, "prctl", {SCMP_A0(SCMP_CMP_EQ, option)});
+  }
+  f.add(SCMP_ACT_ALLOW, "prctl", {SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE), SCMP_A1(SCMP_CMP_EQ, 0)});
+  f.add(SCMP_ACT_ALLOW, "prctl",
+        {SCMP_A0(SCMP_CMP_EQ, PR_CAP_AMBIENT), SCMP_A1(SCMP_CMP_EQ, PR_CAP_AMBIENT_IS_SET)});
+}
+
+// One allowlist entry, with its argument filter.
+void allow(Filter& f, const AllowedSyscall& s, FilterKind kind, int ipc_fd) {
+  constexpr uint64_t kWriteFlags = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
   const auto self = static_cast<scmp_datum_t>(getpid());
-  f.add(deny, "kill", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "tgkill", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "rt_sigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
-  f.add(deny, "rt_tgsigqueueinfo", {SCMP_A0(SCMP_CMP_NE, self)});
+  switch (s.filter) {
+    case ArgFilter::none:
+      f.add(SCMP_ACT_ALLOW, s.name);
+      return;
+    case ArgFilter::ipc_socket:
+      f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(ipc_fd))});
+      return;
+    case ArgFilter::read_only_open:
+      if (std::strcmp(s.name, "open") == 0) {
+        f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A1(SCMP_CMP_MASKED_EQ, kWriteFlags, 0)});
+      } else {
+        f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A2(SCMP_CMP_MASKED_EQ, kWriteFlags, 0)});
+      }
+      return;
+    case ArgFilter::self_signal:
+      // A zygote's children each stack the rule for their own pid.
+      if (kind == FilterKind::zygote) {
+        f.add(SCMP_ACT_ALLOW, s.name);
+      } else {
+        f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A0(SCMP_CMP_EQ, self)});
+      }
+      return;
+    case ArgFilter::thread_clone:
+      f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD)});
+      if (kind == FilterKind::zygote) {
+        f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_PARENT, CLONE_PARENT)});
+        f.add(SCMP_ACT_ERRNO(EPERM), s.name,
+              {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_PARENT, 0)});
+      } else {
+        f.add(SCMP_ACT_ERRNO(EPERM), s.name, {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+      }
+      return;
+    case ArgFilter::ioctl_request:
+      for (unsigned long request :
+           {static_cast<unsigned long>(TCGETS), static_cast<unsigned long>(FIONREAD),
+            static_cast<unsigned long>(FIONBIO), static_cast<unsigned long>(FIOCLEX),
+            static_cast<unsigned long>(FIONCLEX)}) {
+        f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, request)});
+      }
+      return;
+    case ArgFilter::prctl_option:
+      allow_prctl(f);
+      return;
+    case ArgFilter::own_process:
+      f.add(SCMP_ACT_ALLOW, s.name, {SCMP_A0(SCMP_CMP_EQ, 0)});
+      return;
+    case ArgFilter::enosys:
+      f.add(SCMP_ACT_ERRNO(ENOSYS), s.name);
+      return;
+  }
 }
 
 std::string load(Filter& f) {
@@ -115,56 +162,37 @@ std::string load(Filter& f) {
   return {};
 }
 
-std::string build_and_load_filter(FilterKind kind) {
-  // Default allow, explicit deny: see docs/security/isolation.md for why a
-  // denylist (the dynamic loader, the C++ runtime and the sanitizers need a
-  // long, libc-version-dependent tail of harmless calls).
+std::string build_and_load_filter(FilterKind kind, int ipc_fd) {
   Filter f;
-  f.ctx = seccomp_init(SCMP_ACT_ALLOW);
+  if (kind == FilterKind::child) {
+    // Stacked on the zygote's allowlist, so default allow here: this filter
+    // only narrows the two rules the zygote had to leave open.
+    f.ctx = seccomp_init(SCMP_ACT_ALLOW);
+    if (f.ctx == nullptr) return "seccomp_init failed";
+    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+    // no_new_privs is inherited from the zygote; libseccomp would set it
+    // again with a prctl the allowlist does not need otherwise.
+    seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_NNP, 0);
+    f.add(SCMP_ACT_ERRNO(EPERM), "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
+    const auto self = static_cast<scmp_datum_t>(getpid());
+    for (const char* name : {"kill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo"}) {
+      f.add(deny_action(), name, {SCMP_A0(SCMP_CMP_NE, self)});
+    }
+    return load(f);
+  }
+  // Default deny: only what syscall_allowlist() names, each call for its
+  // documented reason (docs/security/isolation.md, "The syscall allowlist").
+  f.ctx = seccomp_init(deny_action());
   if (f.ctx == nullptr) return "seccomp_init failed";
   // Other architectures' syscall tables (int 0x80, x32) are killed.
   seccomp_attr_set(f.ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-  const uint32_t deny = SCMP_ACT_ERRNO(EPERM);
-  if (kind == FilterKind::child) {
-    // clone: threads only (the zygote's filter still allowed CLONE_PARENT).
-    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
-    add_self_signal_rules(f, deny);
-    return load(f);
+  // Every thread, not only the caller (a forked worker's watchdog thread
+  // already exists when its filter is stacked).
+  seccomp_attr_set(f.ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+  for (const auto& s : syscall_allowlist()) allow(f, s, kind, ipc_fd);
+  if (built_with_asan()) {
+    for (const auto& s : sanitizer_syscall_allowlist()) allow(f, s, kind, ipc_fd);
   }
-  for (const char* name : kDenied) f.add(deny, name);
-
-  // clone: threads only. A new process (no CLONE_THREAD) is refused; glibc's
-  // fork() and posix_spawn() go through here. A zygote may create a process
-  // only with CLONE_PARENT (its children belong to the host, which reaps
-  // them); each child then refuses that too.
-  if (kind == FilterKind::zygote) {
-    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_PARENT, 0)});
-  } else {
-    f.add(deny, "clone", {SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)});
-  }
-  // clone3 passes its flags in memory, which seccomp cannot read: answer
-  // ENOSYS so that glibc falls back to clone(), which is filtered above.
-  f.add(SCMP_ACT_ERRNO(ENOSYS), "clone3");
-
-  // open/openat: read-only. Any write access, creation or truncation is
-  // refused. openat2 keeps its flags in memory: ENOSYS (glibc falls back).
-  for (unsigned long flag :
-       {static_cast<unsigned long>(O_WRONLY), static_cast<unsigned long>(O_RDWR),
-        static_cast<unsigned long>(O_CREAT), static_cast<unsigned long>(O_TRUNC),
-        static_cast<unsigned long>(O_APPEND)}) {
-    f.add(deny, "open", {SCMP_A1(SCMP_CMP_MASKED_EQ, flag, flag)});
-    f.add(deny, "openat", {SCMP_A2(SCMP_CMP_MASKED_EQ, flag, flag)});
-  }
-  f.add(SCMP_ACT_ERRNO(ENOSYS), "openat2");
-
-  // Signals: only to this process (abort(), raise(), sanitizer reports).
-  // In a zygote these come with each child's own filter.
-  if (kind == FilterKind::whole) add_self_signal_rules(f, deny);
-  // tkill names a thread id without its process: refused.
-  f.add(deny, "tkill");
-
-  // No typing into the controlling terminal.
-  f.add(deny, "ioctl", {SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI)});
   return load(f);
 }
 
@@ -175,27 +203,47 @@ constexpr const char* kSystemReadable[] = {
     "/usr",           "/lib",          "/lib64",     "/lib32",    "/etc/ld.so.cache",
     "/etc/localtime", "/etc/timezone", "/proc/self", "/dev/null", "/dev/urandom"};
 
+// The allowed trees, opened (O_PATH) with the caller's current access
+// rights: before the user switch, so that a plugin directory only root may
+// enter can still be named in a rule. Absent paths are skipped.
+std::vector<int> open_landlock_paths(const std::vector<std::string>& extra, bool with_proc_self) {
+  std::vector<std::string> paths(std::begin(kSystemReadable), std::end(kSystemReadable));
+  if (!with_proc_self) std::erase(paths, std::string("/proc/self"));
+  paths.insert(paths.end(), extra.begin(), extra.end());
+  std::vector<int> fds;
+  for (const auto& path : paths) {
+    const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (fd >= 0) fds.push_back(fd);
+  }
+  return fds;
+}
+
 // Landlock (ABI v1): every file-system access right is handled, and only
-// read/execute rights are granted, only beneath the allowed trees. Returns
-// "" when the kernel lacks Landlock (then only seccomp's read-only rule
-// applies), "landlock" when applied, or an error.
-std::string apply_landlock(const std::vector<std::string>& extra, std::string& error) {
+// read/execute rights are granted, only beneath the trees in `fds` (which
+// are closed). Applies to the calling thread and the threads it creates
+// later. Returns "" when the kernel lacks Landlock (then only seccomp's
+// read-only rule applies), "landlock" when applied, or an error.
+std::string restrict_landlock(std::vector<int> fds, std::string& error) {
+  auto close_all = [&] {
+    for (int fd : fds) ::close(fd);
+    fds.clear();
+  };
   const long abi =
       ::syscall(__NR_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
-  if (abi < 1) return "";
+  if (abi < 1) {
+    close_all();
+    return "";
+  }
   landlock_ruleset_attr attr{};
   attr.handled_access_fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;  // all v1 rights
   const int ruleset =
       static_cast<int>(::syscall(__NR_landlock_create_ruleset, &attr, sizeof attr, 0));
   if (ruleset < 0) {
     error = std::string("landlock_create_ruleset failed: ") + std::strerror(errno);
+    close_all();
     return "";
   }
-  std::vector<std::string> paths(std::begin(kSystemReadable), std::end(kSystemReadable));
-  paths.insert(paths.end(), extra.begin(), extra.end());
-  for (const auto& path : paths) {
-    const int fd = ::open(path.c_str(), O_PATH | O_CLOEXEC);
-    if (fd < 0) continue;  // absent on this system
+  for (int fd : fds) {
     struct stat st {};
     landlock_path_beneath_attr rule{};
     rule.parent_fd = fd;
@@ -205,13 +253,14 @@ std::string apply_landlock(const std::vector<std::string>& extra, std::string& e
     }
     const long rc =
         ::syscall(__NR_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0);
-    ::close(fd);
     if (rc != 0) {
-      error = "landlock_add_rule(" + path + ") failed: " + std::strerror(errno);
+      error = std::string("landlock_add_rule failed: ") + std::strerror(errno);
       ::close(ruleset);
+      close_all();
       return "";
     }
   }
+  close_all();
   const long rc = ::syscall(__NR_landlock_restrict_self, ruleset, 0);
   ::close(ruleset);
   if (rc != 0) {
@@ -220,6 +269,10 @@ std::string apply_landlock(const std::vector<std::string>& extra, std::string& e
   }
   return "landlock";
 }
+
+// A zygote's trees, opened before its user switch, for each child to
+// restrict itself with (lock_down_child): /proc/self must name the child.
+std::vector<int> g_zygote_landlock_fds;
 
 }  // namespace
 
@@ -276,16 +329,36 @@ SandboxReport lock_down(const SandboxOptions& o) {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   // 4. Landlock: file opens only under the allowed trees, read-only.
+  // A zygote only opens the trees: its children apply the ruleset, each with
+  // its own /proc/self (a rule names the directory it was opened on, and the
+  // zygote's /proc/self is not its children's).
   std::string landlock_error;
-  if (apply_landlock(o.readable_paths, landlock_error) == "landlock") {
+  if (o.for_zygote) {
+    g_zygote_landlock_fds = open_landlock_paths(o.readable_paths, false);
+  } else if (restrict_landlock(open_landlock_paths(o.readable_paths, true), landlock_error) ==
+             "landlock") {
     applied("landlock");
   } else if (!landlock_error.empty()) {
     report.error = landlock_error;
     return report;
   }
 
-  // 5. seccomp.
-  if (auto err = build_and_load_filter(o.for_zygote ? FilterKind::zygote : FilterKind::whole);
+  // 5. The capabilities and, under root, the user (worker/privileges.h). After
+  // Landlock, whose rules are opened with the host's access rights (the
+  // plugin's directory may be readable by root only).
+  std::string privileges;
+  if (auto err = drop_privileges(o.identity, privileges); !err.empty()) {
+    report.error = err + " [worker-privileges]";
+    return report;
+  }
+  applied(privileges.c_str());
+  // Setting the user resets the dumpable flag to the system default.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  // 6. seccomp, with the reporter for calls off the list installed first.
+  install_denied_syscall_reporter();
+  if (auto err =
+          build_and_load_filter(o.for_zygote ? FilterKind::zygote : FilterKind::whole, o.ipc_fd);
       !err.empty()) {
     report.error = err;
     return report;
@@ -299,7 +372,19 @@ SandboxReport lock_down_child() {
   SandboxReport report;
   // Set again rather than trusting that it survived the fork.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  if (auto err = build_and_load_filter(FilterKind::child); !err.empty()) {
+  // The zygote's trees plus this process's own /proc/self.
+  std::vector<int> fds = std::move(g_zygote_landlock_fds);
+  g_zygote_landlock_fds.clear();
+  if (!fds.empty()) {
+    if (const int self = ::open("/proc/self", O_PATH | O_CLOEXEC); self >= 0) fds.push_back(self);
+    std::string error;
+    report.applied = restrict_landlock(std::move(fds), error);
+    if (!error.empty()) {
+      report.error = error;
+      return report;
+    }
+  }
+  if (auto err = build_and_load_filter(FilterKind::child, -1); !err.empty()) {
     report.error = err;
     return report;
   }

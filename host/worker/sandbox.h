@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "worker/privileges.h"
+
 namespace vitrine::worker {
 
 struct SandboxOptions {
@@ -21,6 +23,9 @@ struct SandboxOptions {
   // Landlock: the only trees the worker may open files under (read and
   // execute only). The system library and time-zone trees are always added.
   std::vector<std::string> readable_paths;
+  // Who the worker becomes (worker/privileges.h): under a root host, the
+  // user of plugins.worker_user; always: no capabilities.
+  WorkerIdentity identity;
 };
 
 struct SandboxReport {
@@ -33,14 +38,19 @@ struct SandboxReport {
 // CAP_SYS_ADMIN or unprivileged user namespaces), rlimits (address space,
 // CPU, file size 0, open files), PR_SET_NO_NEW_PRIVS, a Landlock ruleset
 // limiting file opens to read-only access under `readable_paths` and the
-// system trees (best effort: Linux >= 5.13), and the seccomp filter. Must run while the process is
-// single-threaded. Irreversible.
+// system trees (best effort: Linux >= 5.13), the capability drop and user
+// switch (drop_privileges; its failure fails the lockdown), the SIGSYS
+// reporter and the seccomp allowlist (worker/syscall_allowlist.h). Must run
+// while the process is single-threaded. Irreversible.
 SandboxReport lock_down(const SandboxOptions& options);
 
-// In a child forked by a zygote, before any plugin code is mapped: stacks
-// the rest of the worker filter (clone for threads only, signals only to
-// this pid) and clears the dumpable flag again. Together with the inherited
-// zygote lockdown this is exactly what lock_down() applies to a worker.
+// In a child forked by a zygote, before any plugin code is mapped and while
+// the child is single-threaded: applies the Landlock ruleset over the trees
+// the zygote opened (with this child's own /proc/self), stacks the rest of
+// the worker filter (clone for threads only, signals only to this pid) and
+// clears the dumpable flag again. Together with the inherited zygote
+// lockdown this is exactly what lock_down() applies to a worker.
+// `applied` is "landlock" when the ruleset was applied.
 SandboxReport lock_down_child();
 
 // True when this build runs under AddressSanitizer (RLIMIT_AS is skipped:

@@ -1,5 +1,6 @@
 #include "worker/worker_process.h"
 
+#include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,7 +26,9 @@
 #include "plugins/loader.h"
 #include "worker/io.h"
 #include "worker/ipc.h"
+#include "worker/privileges.h"
 #include "worker/sandbox.h"
+#include "worker/syscall_report.h"
 
 namespace vitrine::worker {
 namespace {
@@ -37,6 +40,36 @@ constexpr int kExitHostGone = 0;
 constexpr int kExitProtocol = 3;
 
 [[noreturn]] void leave(int code) { ::_exit(code); }
+
+// The plugin library, opened before the worker switches to the unprivileged
+// worker user (worker/privileges.h): a bundle may live in a directory only
+// root can enter. Loaded through /proc/self/fd/4 only when the worker user
+// cannot open it by its path (its $ORIGIN then names /proc/self/fd).
+constexpr int kWorkerLibraryFd = 4;
+
+void hold_library(const manifest::Manifest& manifest) {
+  const auto path = manifest.path.parent_path() / manifest.library;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // the loader reports library-missing with the real path
+  if (fd != kWorkerLibraryFd) {
+    ::dup2(fd, kWorkerLibraryFd);
+    ::close(fd);
+  }
+}
+
+// The manifest the loader gets: the library by its path when this user can
+// open it, otherwise the descriptor held from before the user switch.
+manifest::Manifest loadable(const manifest::Manifest& manifest) {
+  manifest::Manifest m = manifest;
+  const auto path = manifest.path.parent_path() / manifest.library;
+  const int probe = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (probe >= 0) {
+    ::close(probe);
+  } else if (::fcntl(kWorkerLibraryFd, F_GETFD) != -1) {
+    m.library = "/proc/self/fd/" + std::to_string(kWorkerLibraryFd);
+  }
+  return m;
+}
 
 // Takes the next whole frame already buffered in `reader`: true when there is one, false when
 // more bytes are needed; leaves when the host spoke out of protocol.
@@ -122,6 +155,8 @@ std::string to_string(vitrine_str s) {
 class ForwardingServices final : public CallServices {
  public:
   explicit ForwardingServices(Channel& channel) : channel_(channel) {}
+
+  bool relays() const override { return true; }  // the host logs its failures
 
   vitrine_status http_get(vitrine_call* call, const vitrine_http_request* req,
                           vitrine_http_response* resp) override {
@@ -219,7 +254,9 @@ namespace {
   plugins::offer_standard_capabilities(host_table);
   static plugins::LoadedPlugin loaded;
   plugins::Refusal refusal;
-  if (!plugins::load_plugin(manifest, host_table.abi(), loaded, refusal)) {
+  const bool ok = plugins::load_plugin(loadable(manifest), host_table.abi(), loaded, refusal);
+  ::close(kWorkerLibraryFd);  // mapped now, or refused
+  if (!ok) {
     std::string frame;
     ipc::encode(frame, hello_id, ipc::Ready{0, refusal.rule, refusal.message, sandbox});
     channel.send(frame);
@@ -255,6 +292,13 @@ namespace {
     input.now_ms = request.now_ms;
     input.services = &services;
     plugins::RenderOutput out = plugins::render_macro(loaded, input);
+    // Calls the seccomp filter refused since the last result (loading
+    // included), before the result so that the host counts them for this
+    // render's plugin.
+    for (const auto& denied : take_denied_syscalls()) {
+      channel.log(kSyscallDeniedLogLevel,
+                  std::to_string(denied.nr) + " " + std::to_string(denied.count));
+    }
     ipc::Result result{out.status,          std::move(out.html), std::move(out.error),
                        std::move(out.rule), out.cache_ttl_s,     out.html_truncated ? 1u : 0u};
     std::string frame;
@@ -271,6 +315,7 @@ SandboxOptions sandbox_options(const ipc::Hello& hello, const manifest::Manifest
   options.max_open_files = hello.max_open_files;
   options.net_namespace = (hello.flags & ipc::kHelloNetNamespace) != 0;
   options.ipc_fd = ipc_fd;
+  options.identity = requested_identity();
   // The plugin's own directory (its library and any data beside it) and
   // a configured time-zone database.
   options.readable_paths.push_back(manifest.path.parent_path().string());
@@ -304,19 +349,12 @@ void receive_with_fds(int fd, ipc::FrameReader& reader, std::vector<int>& fds,
     ::dup2(fd, kWorkerIpcFd);
     ::close(fd);
   }
-  ::close_range(kWorkerIpcFd + 1, ~0u, 0);
-  // The host's end of the socket closes when the host exits or drops this
-  // worker: then this process goes, even while plugin code spins. A blocked
-  // poll, not a periodic check: a thousand idle workers cost no wakeups.
-  std::thread([] {
-    pollfd p{kWorkerIpcFd, POLLRDHUP, 0};
-    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
-    }
-    std::_Exit(3);
-  }).detach();
   static Channel channel(kWorkerIpcFd);
   std::string sandbox = zygote_sandbox;
 
+  // Still single-threaded: Landlock applies to the calling thread and the
+  // threads it creates afterwards. Uses the descriptors the zygote opened for
+  // it, so before close_range.
   if (sandboxed) {
     SandboxReport report = lock_down_child();
     if (!report.ok) {
@@ -329,8 +367,19 @@ void receive_with_fds(int fd, ipc::FrameReader& reader, std::vector<int>& fds,
       channel.send(frame);
       leave(kExitHostGone);
     }
+    if (!report.applied.empty()) sandbox += " " + report.applied;
     sandbox += " forked";
   }
+  ::close_range(kWorkerLibraryFd + 1, ~0u, 0);
+  // The host's end of the socket closes when the host exits or drops this
+  // worker: then this process goes, even while plugin code spins. A blocked
+  // poll, not a periodic check: a thousand idle workers cost no wakeups.
+  std::thread([] {
+    pollfd p{kWorkerIpcFd, POLLRDHUP, 0};
+    while (::poll(&p, 1, -1) < 0 && errno == EINTR) {
+    }
+    std::_Exit(3);
+  }).detach();
   serve(channel, manifest, hello_id, sandbox);
 }
 
@@ -344,6 +393,7 @@ void watch_host(pid_t host) {
 }
 
 int run_worker(int ipc_fd) {
+  const pid_t host = ::getppid();
   Channel channel(ipc_fd);
   ipc::FrameHeader header;
   std::string payload;
@@ -369,10 +419,20 @@ int run_worker(int ipc_fd) {
     refuse("manifest-invalid", "the worker could not check manifest " + hello.manifest_path, "");
   }
 
+  hold_library(*checked.manifest);
   // Lock down before the plugin library is even opened: its static
   // constructors, create() and every render run inside the sandbox.
   std::string sandbox = "none";
-  if ((hello.flags & ipc::kHelloSandbox) != 0) {
+  if ((hello.flags & ipc::kHelloSandbox) == 0) {
+    // Even without the sandbox (debugging the worker), never a privileged plugin.
+    std::string privileges;
+    if (auto err = drop_privileges(requested_identity(), privileges); !err.empty()) {
+      refuse("worker-privileges",
+             "the worker could not drop its privileges: " + err + "; the plugin was not loaded",
+             "");
+    }
+    sandbox += " " + privileges;
+  } else {
     SandboxReport report = lock_down(sandbox_options(hello, *checked.manifest, ipc_fd));
     if (!report.ok) {
       refuse(
@@ -382,6 +442,12 @@ int run_worker(int ipc_fd) {
     }
     sandbox = report.applied;
   }
+  // A worker never outlives its host, even while its plugin spins: a
+  // watchdog thread exits the process once the parent is gone (reparented).
+  // Not PR_SET_PDEATHSIG: that fires when the host *thread* that spawned
+  // the worker exits, and the host spawns workers from render threads.
+  // Started after the lockdown, so that it holds no privilege either.
+  watch_host(host);
   serve(channel, *checked.manifest, hello_id, sandbox);
 }
 
@@ -405,8 +471,10 @@ int run_zygote(int ctl_fd) {
   }
   // Everything that does not depend on the space happens once, here: the
   // exec, the manifest check, the network namespace, rlimits, no_new_privs,
-  // Landlock and the bulk of the seccomp filter. The plugin library is NOT
-  // opened here: its constructors would run in a process that may fork.
+  // Landlock, the capability drop and user switch, and the bulk of the
+  // seccomp filter. The plugin library is NOT loaded here (its constructors
+  // would run in a process that may fork); it is only opened, as a file, for
+  // the children to load after the user switch (hold_library).
   auto checked = manifest::check_file(setup.manifest_path);
   if (!checked.ok()) {
     reply(header.request_id,
@@ -415,8 +483,17 @@ int run_zygote(int ctl_fd) {
     leave(kExitHostGone);
   }
   const bool sandboxed = (setup.flags & ipc::kHelloSandbox) != 0;
+  hold_library(*checked.manifest);
   std::string sandbox = "none";
-  if (sandboxed) {
+  if (!sandboxed) {
+    std::string privileges;
+    if (auto err = drop_privileges(requested_identity(), privileges); !err.empty()) {
+      reply(header.request_id,
+            refused("worker-privileges", "the zygote could not drop its privileges: " + err, ""));
+      leave(kExitHostGone);
+    }
+    sandbox += " " + privileges;
+  } else {
     SandboxOptions options = sandbox_options(setup, *checked.manifest, ctl_fd);
     options.for_zygote = true;
     SandboxReport report = lock_down(options);

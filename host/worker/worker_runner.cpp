@@ -30,6 +30,9 @@
 #include "plugins/loader.h"
 #include "worker/io.h"
 #include "worker/ipc.h"
+#include "worker/privileges.h"
+#include "worker/syscall_allowlist.h"
+#include "worker/syscall_report.h"
 #include "worker/worker_process.h"
 
 extern char** environ;
@@ -227,8 +230,14 @@ struct WorkerRunner::Impl {
   bool stopping = false;
   std::thread refiller;  // keeps WorkerConfig::spare_workers ready
 
+  // The user workers run as under a root host (plugins.worker_user), or
+  // why there is none: then no worker is started [worker-user].
+  WorkerIdentity identity;
+  std::string identity_error;
+
   explicit Impl(WorkerConfig c) : config(std::move(c)) {
     if (config.worker_path.empty()) config.worker_path = default_worker_path();
+    identity_error = resolve_worker_user(config.worker_user, identity);
     rlimit nofile{};
     if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
       fd_cap = static_cast<int>(std::min<rlim_t>(nofile.rlim_cur / 4, 1 << 20));
@@ -290,8 +299,18 @@ struct WorkerRunner::Impl {
     posix_spawn_file_actions_adddup2(&actions, sv[1], kWorkerIpcFd);
     const std::string path = config.worker_path.string();
     std::string fd_arg = std::to_string(kWorkerIpcFd);
-    char* argv[] = {const_cast<char*>(path.c_str()), const_cast<char*>("--ipc-fd"), fd_arg.data(),
-                    zygote ? const_cast<char*>("--zygote") : nullptr, nullptr};
+    std::vector<char*> argv = {const_cast<char*>(path.c_str()), const_cast<char*>("--ipc-fd"),
+                               fd_arg.data()};
+    if (zygote) argv.push_back(const_cast<char*>("--zygote"));
+    // The worker switches to this user and group before any plugin code runs.
+    std::string uid_arg = std::to_string(identity.uid), gid_arg = std::to_string(identity.gid);
+    if (identity.switch_user) {
+      for (char* a : {const_cast<char*>("--uid"), uid_arg.data(), const_cast<char*>("--gid"),
+                      gid_arg.data()}) {
+        argv.push_back(a);
+      }
+    }
+    argv.push_back(nullptr);
     std::vector<std::string> env_store;
     for (const char* name : kPassedEnv) {
       if (const char* v = ::getenv(name)) env_store.push_back(std::string(name) + "=" + v);
@@ -300,7 +319,7 @@ struct WorkerRunner::Impl {
     for (auto& e : env_store) envp.push_back(e.data());
     envp.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, envp.data());
+    const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     ::close(sv[1]);
     if (rc != 0) {
@@ -354,6 +373,12 @@ struct WorkerRunner::Impl {
       w.kill_and_reap();
       rule = "worker-sandbox";
       message = "the worker reported no seccomp filter (" + ready.sandbox + ")";
+      return false;
+    }
+    if (identity.switch_user && ready.sandbox.find("user(") == std::string::npos) {
+      w.kill_and_reap();
+      rule = "worker-privileges";
+      message = "the worker reported no switch to plugins.worker_user (" + ready.sandbox + ")";
       return false;
     }
     return true;
@@ -738,6 +763,10 @@ struct WorkerRunner::Impl {
       if (header.type == ipc::MessageType::log) {
         ipc::Log l;
         if (!ipc::decode(payload, l, error)) return protocol_error(w, id, error);
+        if (l.level == kSyscallDeniedLogLevel) {
+          report_denied_syscall(id, l.message);
+          continue;
+        }
         log->log(&call, l.level, vitrine_str{l.message.data(), l.message.size()});
         continue;
       }
@@ -764,6 +793,28 @@ struct WorkerRunner::Impl {
       fate = Fate::reuse;
       w.last_used = Clock::now();
       return out;
+    }
+  }
+
+  // A call the worker's seccomp filter refused (worker/syscall_report.h):
+  // a warning and vitrine_worker_syscall_denied_total{plugin,syscall}. The
+  // name comes from the host's own table, so a worker cannot invent labels.
+  void report_denied_syscall(const std::string& id, const std::string& message) {
+    DeniedSyscall d;
+    if (!parse_denied_report(message, d)) return;
+    char buffer[32];
+    const std::string name = d.nr < 0 ? "unknown" : syscall_name(d.nr, buffer);
+    const std::string rule = "worker-syscall-denied";
+    log::warn(
+        "worker.syscall_denied",
+        {{"plugin", id}, {"syscall", name}, {"count", std::to_string(d.count)}, {"rule", rule}});
+    if (config.metrics != nullptr) {
+      config.metrics
+          ->counter(
+              "vitrine_worker_syscall_denied_total",
+              "System calls a worker's seccomp allowlist refused (EPERM), per plugin and call",
+              {{"plugin", id}, {"syscall", name}})
+          .inc(d.count);
     }
   }
 
@@ -827,6 +878,11 @@ struct WorkerRunner::Impl {
     return true;
   }
 
+  // One attempt at a render: a worker from the pool (or a new one), then
+  // run(). WorkerRunner::render() retries a crash once.
+  // `sample`: the caller should sample worker memory now (memory()).
+  RenderOutput render_once(const std::string& plugin_id, const RenderInput& input, bool& sample);
+
   void record_crash(Pool& pool, const std::string& what) {
     ++pool.crashes_in_a_row;
     int64_t delay = config.backoff_initial_ms;
@@ -862,6 +918,11 @@ bool WorkerRunner::add(const std::string& key, const manifest::Manifest& m,
     if (impl_->plugins.count(key) != 0) return true;
   }
   std::string rule, message;
+  if (!impl_->identity_error.empty()) {
+    refusal = plugins::Refusal{m.id, m.path.parent_path() / m.library, "worker-user",
+                               impl_->identity_error};
+    return false;
+  }
   // The probe worker loads and negotiates exactly as the in-process loader
   // would, so refusals surface here; it then serves the space-less key.
   auto w = impl_->spawn(m, "", rule, message);
@@ -888,7 +949,37 @@ bool WorkerRunner::add(const std::string& key, const manifest::Manifest& m,
 }
 
 RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInput& input) {
-  Impl& d = *impl_;
+  // A crash is retried once on a fresh worker within the same deadline, so a
+  // crash that is not about this render (a sibling's, a one-off) does not fail
+  // it; a render that crashes twice is reported with both crashes in words.
+  // Each attempt waits out the pool's crash backoff only when that ends before
+  // its deadline, so a crash loop stays bounded by the backoff.
+  const auto start = Clock::now();
+  bool sample = false;
+  RenderOutput first = impl_->render_once(plugin_id, input, sample);
+  if (sample) memory();
+  if (first.rule != "worker-crashed") return first;
+  const int64_t spent =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+  RenderInput again = input;
+  again.timeout_ms = input.timeout_ms - spent;
+  if (again.timeout_ms <= 0) return first;
+  log::info("worker.render_retry", {{"plugin", plugin_id}, {"macro", input.macro_key}});
+  sample = false;
+  RenderOutput second = impl_->render_once(plugin_id, again, sample);
+  if (sample) memory();
+  if (second.rule == "worker-crashed") {
+    second.error = "plugin '" + plugin_id + "' crashed twice while rendering '" + input.macro_key +
+                   "', the second time on a fresh worker: " + second.error;
+  } else if (second.status != VITRINE_OK && second.rule == "worker-restarting") {
+    return first;  // the retry found no worker in time: the crash is the answer
+  }
+  return second;
+}
+
+RenderOutput WorkerRunner::Impl::render_once(const std::string& plugin_id, const RenderInput& input,
+                                             bool& sample) {
+  Impl& d = *this;
   const auto key = std::make_pair(plugin_id, input.space_key);
   const auto wait_until =
       Clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, input.timeout_ms));
@@ -914,6 +1005,13 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
       }
       if (pool.live < d.config.max_workers_per_key) {
         if (Clock::now() < pool.retry_after) {
+          // A sibling render whose deadline outlasts the backoff waits for
+          // the fresh worker instead of failing (one crash must not fail the
+          // other macros of a page view).
+          if (pool.retry_after < wait_until) {
+            d.cv.wait_until(lock, pool.retry_after);
+            continue;
+          }
           return error_output(VITRINE_E_UNAVAILABLE, "worker-restarting",
                               "plugin '" + plugin->host_view.manifest.id + "' crashed recently (" +
                                   pool.last_crash + "); its worker restarts in " +
@@ -990,7 +1088,6 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
     worker.reset();
     give_back(nullptr, true, out.rule);
   }
-  bool sample = false;
   {
     std::lock_guard lock(d.mu);
     const auto now = Clock::now();
@@ -1007,7 +1104,6 @@ RenderOutput WorkerRunner::render(const std::string& plugin_id, const RenderInpu
       sample = true;
     }
   }
-  if (sample) memory();
   return out;
 }
 
@@ -1149,7 +1245,8 @@ WorkerMemory WorkerRunner::memory() {
         .set(m.cap);
     r->gauge("vitrine_worker_idle_memory_bytes",
              "Mean memory of one idle worker: PSS from /proc/PID/smaps_rollup, or resident "
-             "minus shared pages when PSS is unreadable (sampled every 5 s while rendering and on every scrape, up to 64 workers)")
+             "minus shared pages when PSS is unreadable (sampled every 5 s while rendering and on "
+             "every scrape, up to 64 workers)")
         .set(static_cast<double>(m.idle_bytes_mean));
     r->gauge("vitrine_worker_memory_bytes",
              "Estimated memory of all live workers (idle mean x live workers)")

@@ -29,6 +29,9 @@ struct WorkerConfig {
   // Also try a fresh network namespace (needs CAP_SYS_ADMIN or unprivileged
   // user namespaces; skipped silently when unavailable).
   bool net_namespace = true;
+  // Under a root host, the user workers switch to before any plugin code
+  // runs (its primary group; no supplementary groups). Not root: unused.
+  std::string worker_user = "nobody";
   uint64_t address_space_bytes = 512ull << 20;  // RLIMIT_AS (not under ASan)
   uint64_t max_rss_bytes = 512ull << 20;        // supervisor kills above this resident size
   uint32_t cpu_seconds = 600;                   // RLIMIT_CPU over a worker's life

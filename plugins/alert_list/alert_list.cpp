@@ -276,19 +276,19 @@ bool passes(const Row& row, const Labels& all_labels, const Filters& f, bool che
 Collected collect(const json::Obj& data, const Filters& f, bool check_state) {
   Collected c;
   const json::Arr groups = json::array(data, "groups");
-  if (groups.isNull()) return c;
+  if (!groups) return c;
   size_t order = 0;
-  for (size_t g = 0; g < groups->size(); ++g) {
-    const json::Obj group = json::as_object(groups->get(static_cast<unsigned>(g)));
-    if (group.isNull()) continue;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const json::Obj group = json::as_object(groups.at(g));
+    if (!group) continue;
     // "file" is the folder's title in Grafana's Prometheus-style answer.
     const std::string folder_title = json::string(group, "file");
     const std::string group_folder_uid = json::string(group, "folderUid");
     const json::Arr rules = json::array(group, "rules");
-    if (rules.isNull()) continue;
-    for (size_t r = 0; r < rules->size(); ++r) {
-      const json::Obj rule = json::as_object(rules->get(static_cast<unsigned>(r)));
-      if (rule.isNull()) continue;
+    if (!rules) continue;
+    for (size_t r = 0; r < rules.size(); ++r) {
+      const json::Obj rule = json::as_object(rules.at(r));
+      if (!rule) continue;
       // Recording rules have no alert state.
       const std::string type = json::string(rule, "type", "alerting");
       if (type != "alerting") continue;
@@ -335,10 +335,10 @@ Collected collect(const json::Obj& data, const Filters& f, bool check_state) {
 
       const json::Arr alerts = json::array(rule, "alerts");
       size_t instances = 0;
-      if (!alerts.isNull()) {
-        for (size_t a = 0; a < alerts->size(); ++a) {
-          const json::Obj alert = json::as_object(alerts->get(static_cast<unsigned>(a)));
-          if (alert.isNull()) continue;
+      if (alerts) {
+        for (size_t a = 0; a < alerts.size(); ++a) {
+          const json::Obj alert = json::as_object(alerts.at(a));
+          if (!alert) continue;
           ++instances;
           State st = instance_state(json::string(alert, "state")).value_or(rs);
           // The rule's health applies to an instance that does not say more
@@ -390,8 +390,9 @@ std::optional<Outcome> read_filters(Ctx& ctx, Filters& f, bool with_states) {
   return std::nullopt;
 }
 
-// Fetches and checks the rules answer; on success `data` is its data object.
-std::optional<Outcome> fetch_rules(Ctx& ctx, json::Obj& data) {
+// Fetches and checks the rules answer; on success `data` is its data object,
+// a view into `doc`.
+std::optional<Outcome> fetch_rules(Ctx& ctx, json::Doc& doc, json::Obj& data) {
   const HttpResult r =
       ctx.caps.get(ctx.call, api_url(ctx.base_url, "/api/prometheus/grafana/api/v1/rules"),
                    {{"Accept", "application/json"}});
@@ -400,7 +401,6 @@ std::optional<Outcome> fetch_rules(Ctx& ctx, json::Obj& data) {
                             "Grafana Alerting enabled on the space's stack?")) {
     return f;
   }
-  json::Var doc;
   if (auto f = parse_json_body(r, "alert rules", doc)) return f;
   const json::Obj root = json::as_object(doc);
   const std::string status = json::string(root, "status");
@@ -410,10 +410,10 @@ std::optional<Outcome> fetch_rules(Ctx& ctx, json::Obj& data) {
                              ellipsize(json::string(root, "error", "no reason given"), 300));
   }
   data = json::object(root, "data");
-  if (root.isNull() || data.isNull() || json::array(data, "groups").isNull()) {
+  if (!root || !data || !json::array(data, "groups")) {
     // An empty stack answers {"status":"success","data":{"groups":[]}}; an
     // answer without groups is not Grafana's alerting API.
-    if (!data.isNull() && data->has("groups") && data->isNull("groups")) return std::nullopt;
+    if (data && data["groups"].is_null()) return std::nullopt;
     return Outcome::fail(VITRINE_E_UPSTREAM,
                          "Grafana's alert rules answer has no rule groups (data.groups); is the "
                          "space's Grafana URL right?");
@@ -446,8 +446,9 @@ Outcome render_list(Ctx& ctx) {
   if (max_items < 1 || max_items > 500) {
     return Outcome::fail(VITRINE_E_INVALID, "parameter 'max_items' must be between 1 and 500");
   }
+  json::Doc doc;
   json::Obj data;
-  if (auto o = fetch_rules(ctx, data)) return *o;
+  if (auto o = fetch_rules(ctx, doc, data)) return *o;
   Collected c = collect(data, f, true);
   std::stable_sort(c.rows.begin(), c.rows.end(), [](const Row& a, const Row& b) {
     return state_rank(a.state.primary) < state_rank(b.state.primary);
@@ -513,8 +514,9 @@ Outcome render_badge(Ctx& ctx) {
   }
   Filters f;
   if (auto o = read_filters(ctx, f, false)) return *o;
+  json::Doc doc;
   json::Obj data;
-  if (auto o = fetch_rules(ctx, data)) return *o;
+  if (auto o = fetch_rules(ctx, doc, data)) return *o;
   const Collected c = collect(data, f, false);
 
   std::map<std::string, size_t> n;

@@ -102,10 +102,10 @@ Outcome render_timeline(Ctx& ctx) {
                             "the space's Grafana URL right?")) {
     return *f;
   }
-  json::Var doc;
+  json::Doc doc;
   if (auto f = parse_json_body(r, "annotations", doc)) return *f;
   const json::Arr list = json::as_array(doc);
-  if (list.isNull()) {
+  if (!list) {
     return Outcome::fail(VITRINE_E_UPSTREAM,
                          "Grafana's annotations answer is not a list; is the space's Grafana URL "
                          "right?");
@@ -114,9 +114,9 @@ Outcome render_timeline(Ctx& ctx) {
   // Grafana filters already; filtering again keeps the result right against
   // older stacks that ignore a parameter (and against the simulator).
   std::vector<Event> events;
-  for (size_t i = 0; i < list->size(); ++i) {
-    const json::Obj a = json::as_object(list->get(static_cast<unsigned>(i)));
-    if (a.isNull()) continue;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const json::Obj a = json::as_object(list.at(i));
+    if (!a) continue;
     const auto time = json::integer(a, "time");
     if (!time || *time <= 0) continue;  // no position on the axis
     Event e;

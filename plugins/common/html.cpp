@@ -1,43 +1,13 @@
 #include "vitrine_plugin/html.h"
 
+#include "vitrine/sdk.hpp"
+
 namespace vitrine::pc {
-namespace {
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\0':
-        // A NUL has no business in HTML; browsers replace it anyway.
-        out += "\xEF\xBF\xBD";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string esc(std::string_view text) { return escape(text); }
-std::string esc_attr(std::string_view text) { return escape(text); }
+// Both contexts go through the SDK's C escapers (one implementation for
+// every plugin, bundled or not).
+std::string esc(std::string_view text) { return vitrine::sdk::escape_html(text); }
+std::string esc_attr(std::string_view text) { return vitrine::sdk::escape_attr(text); }
 
 bool is_safe_link(std::string_view url) {
   const bool https = url.substr(0, 8) == "https://";

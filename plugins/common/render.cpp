@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <new>
+#include <utility>
 
 #include "vitrine_plugin/url.h"
 
@@ -66,18 +67,20 @@ std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_fo
                        "Grafana refused the request (HTTP " + std::to_string(s) + ")");
 }
 
-std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view what, json::Var& out) {
-  std::string error;
-  auto v = json::parse(r.body, error);
-  if (!v) {
+std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view what, json::Doc& out) {
+  json::Doc doc = json::Doc::parse(r.body);
+  if (!doc.ok()) {
     const bool html = r.content_type.find("html") != std::string::npos ||
                       r.body.find('<') < r.body.find_first_not_of(" \t\r\n<");
-    return Outcome::fail(VITRINE_E_UPSTREAM,
-                         "Grafana's " + std::string(what) + " answer is not valid JSON" +
-                             (html ? " (it is an HTML page)" : " (truncated or malformed)") +
-                             "; try again later");
+    const bool too_deep = doc.status() == VITRINE_E_TOO_LARGE;
+    return Outcome::fail(VITRINE_E_UPSTREAM, "Grafana's " + std::string(what) +
+                                                 " answer is not valid JSON" +
+                                                 (html       ? " (it is an HTML page)"
+                                                  : too_deep ? " (nested too deeply or too large)"
+                                                             : " (truncated or malformed)") +
+                                                 "; try again later");
   }
-  out = *v;
+  out = std::move(doc);
   return std::nullopt;
 }
 

@@ -6,94 +6,21 @@
 #include <filesystem>
 #include <mutex>
 
+#include "vitrine/sdk/time.h"
+
 namespace vitrine::pc {
 namespace {
 
-// Howard Hinnant's days_from_civil / civil_from_days: exact for the whole
-// proleptic Gregorian range, no libc involved.
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-struct Civil {
-  int64_t y;
-  unsigned m, d, hh, mm;
-};
-
-Civil civil_from_unix_s(int64_t s) {
-  int64_t days = s / 86400;
-  int64_t rem = s % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    --days;
-  }
-  const int64_t z = days + 719468;
-  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const int64_t y = static_cast<int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
-  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
-  return Civil{y + (m <= 2 ? 1 : 0), m, d, static_cast<unsigned>(rem / 3600),
-               static_cast<unsigned>((rem % 3600) / 60)};
-}
-
-std::string civil_text(const Civil& c) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u %02u:%02u", static_cast<long long>(c.y), c.m,
-                c.d, c.hh, c.mm);
-  return buf;
-}
-
 std::string offset_text(int offset_s) {
-  const int a = offset_s < 0 ? -offset_s : offset_s;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%c%02d:%02d", offset_s < 0 ? '-' : '+', a / 3600,
-                (a % 3600) / 60);
-  return buf;
-}
-
-bool digits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
-
-int to_int(std::string_view s) {
-  int v = 0;
-  for (char c : s) v = v * 10 + (c - '0');
-  return v;
+  char buf[VSDK_TIME_BUF];
+  return std::string(buf, vsdk_time_offset_text(offset_s, buf));
 }
 
 // "+02:00", "-0530", "+2" -> seconds east of UTC.
 std::optional<int> parse_offset(std::string_view s) {
-  if (s.size() < 2 || (s[0] != '+' && s[0] != '-')) return std::nullopt;
-  const int sign = s[0] == '-' ? -1 : 1;
-  std::string_view rest = s.substr(1);
-  int h = 0;
-  int m = 0;
-  if (rest.size() == 5 && rest[2] == ':' && digits(rest.substr(0, 2)) && digits(rest.substr(3))) {
-    h = to_int(rest.substr(0, 2));
-    m = to_int(rest.substr(3));
-  } else if (rest.size() == 4 && digits(rest)) {
-    h = to_int(rest.substr(0, 2));
-    m = to_int(rest.substr(2));
-  } else if ((rest.size() == 1 || rest.size() == 2) && digits(rest)) {
-    h = to_int(rest);
-  } else {
-    return std::nullopt;
-  }
-  if (h > 14 || m > 59) return std::nullopt;
-  return sign * (h * 3600 + m * 60);
+  int32_t off = 0;
+  if (vsdk_time_parse_offset(s.data(), s.size(), &off) == 0) return std::nullopt;
+  return off;
 }
 
 bool safe_zone_name(std::string_view name) {
@@ -176,81 +103,28 @@ Zone resolve_zone(std::string_view tz) {
 }
 
 std::string format_time(int64_t unix_ms, const Zone& zone) {
-  int64_t s = unix_ms / 1000;
-  if (unix_ms % 1000 < 0) --s;
-  switch (zone.kind) {
-    case Zone::Kind::kUtc:
-      return civil_text(civil_from_unix_s(s)) + " UTC";
-    case Zone::Kind::kFixed:
-      return civil_text(civil_from_unix_s(s + zone.offset_s)) + " " + zone.name;
-    case Zone::Kind::kIana: {
-      std::string out = format_iana(s, zone.name);
-      if (!out.empty()) return out;
-      return civil_text(civil_from_unix_s(s)) + " UTC";
-    }
+  char buf[VSDK_TIME_BUF];
+  if (zone.kind == Zone::Kind::kIana) {
+    int64_t s = unix_ms / 1000;
+    if (unix_ms % 1000 < 0) --s;
+    std::string out = format_iana(s, zone.name);
+    if (!out.empty()) return out;
   }
-  return civil_text(civil_from_unix_s(s)) + " UTC";
+  const int32_t offset = zone.kind == Zone::Kind::kFixed ? zone.offset_s : 0;
+  return std::string(buf, vsdk_time_display(unix_ms, offset, buf));
 }
 
 std::optional<int64_t> parse_rfc3339_ms(std::string_view t) {
-  // YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)
-  if (t.size() < 20) return std::nullopt;
-  if (!digits(t.substr(0, 4)) || t[4] != '-' || !digits(t.substr(5, 2)) || t[7] != '-' ||
-      !digits(t.substr(8, 2)) || (t[10] != 'T' && t[10] != 't' && t[10] != ' ') ||
-      !digits(t.substr(11, 2)) || t[13] != ':' || !digits(t.substr(14, 2)) || t[16] != ':' ||
-      !digits(t.substr(17, 2))) {
-    return std::nullopt;
-  }
-  const int y = to_int(t.substr(0, 4));
-  const auto mo = static_cast<unsigned>(to_int(t.substr(5, 2)));
-  const auto d = static_cast<unsigned>(to_int(t.substr(8, 2)));
-  const int hh = to_int(t.substr(11, 2));
-  const int mi = to_int(t.substr(14, 2));
-  const int ss = to_int(t.substr(17, 2));
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 60) return std::nullopt;
-  size_t i = 19;
   int64_t ms = 0;
-  if (i < t.size() && t[i] == '.') {
-    ++i;
-    int64_t scale = 100;
-    const size_t start = i;
-    while (i < t.size() && t[i] >= '0' && t[i] <= '9') {
-      ms += (t[i] - '0') * scale;
-      scale /= 10;
-      ++i;
-    }
-    if (i == start) return std::nullopt;
-  }
-  int offset = 0;
-  const std::string_view zone = t.substr(i);
-  if (zone == "Z" || zone == "z") {
-    offset = 0;
-  } else if (zone.size() == 6 && zone[3] == ':') {
-    auto o = parse_offset(zone);
-    if (!o) return std::nullopt;
-    offset = *o;
-  } else {
-    return std::nullopt;
-  }
-  const int64_t days = days_from_civil(y, mo, d);
-  const int64_t secs = days * 86400 + hh * 3600 + mi * 60 + ss - offset;
-  return secs * 1000 + ms;
+  if (vsdk_time_parse_rfc3339(t.data(), t.size(), &ms) == 0) return std::nullopt;
+  return ms;
 }
 
 bool is_zero_time(std::string_view t) { return t.substr(0, 4) == "0001" || t.empty(); }
 
 std::string format_duration(int64_t ms) {
-  if (ms < 0) ms = -ms;
-  int64_t s = ms / 1000;
-  if (s < 60) return std::to_string(s) + "s";
-  const int64_t d = s / 86400;
-  const int64_t h = (s % 86400) / 3600;
-  const int64_t m = (s % 3600) / 60;
-  std::string out;
-  if (d > 0) out += std::to_string(d) + "d";
-  if (h > 0) out += (out.empty() ? "" : " ") + std::to_string(h) + "h";
-  if (m > 0 && d == 0) out += (out.empty() ? "" : " ") + std::to_string(m) + "m";
-  return out.empty() ? "0s" : out;
+  char buf[VSDK_TIME_BUF];
+  return std::string(buf, vsdk_time_duration(ms, buf));
 }
 
 }  // namespace vitrine::pc

@@ -4,36 +4,7 @@
 
 namespace vitrine::pc {
 
-std::string pct(std::string_view s) {
-  static const char* const kHex = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    const bool unreserved = std::isalnum(c) != 0 || c == '-' || c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
-Query& Query::add(std::string_view name, std::string_view value) {
-  q_ += q_.empty() ? '?' : '&';
-  q_ += pct(name);
-  q_ += '=';
-  q_ += pct(value);
-  return *this;
-}
-
-Query& Query::add(std::string_view name, long long value) {
-  return add(name, std::to_string(value));
-}
-
-std::string Query::str() const { return q_; }
+std::string pct(std::string_view s) { return vitrine::sdk::url_query(s); }
 
 std::string api_url(std::string_view base_url, std::string_view path, const Query& q) {
   while (!base_url.empty() && base_url.back() == '/') base_url.remove_suffix(1);

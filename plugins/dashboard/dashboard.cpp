@@ -28,7 +28,7 @@ struct Model {
 };
 
 void add_panel(Model& m, const json::Obj& p) {
-  if (p.isNull()) return;
+  if (!p) return;
   // Grafana copies repeated panels into the saved model with repeatPanelId;
   // they are runtime clones of the panel that declares `repeat`, not panels
   // an author placed, so they are neither counted nor listed.
@@ -44,10 +44,10 @@ void add_panel(Model& m, const json::Obj& p) {
 // Schema >= 16: a flat `panels` list where a panel of type "row" starts a
 // row; a collapsed row keeps its children in its own `panels`.
 void walk_panels(Model& m, const json::Arr& panels) {
-  if (panels.isNull()) return;
-  for (size_t i = 0; i < panels->size(); ++i) {
-    const json::Obj p = json::as_object(panels->get(static_cast<unsigned>(i)));
-    if (p.isNull()) continue;
+  if (!panels) return;
+  for (size_t i = 0; i < panels.size(); ++i) {
+    const json::Obj p = json::as_object(panels.at(i));
+    if (!p) continue;
     if (json::string(p, "type") == "row") {
       PanelRow r;
       r.is_row = true;
@@ -56,9 +56,9 @@ void walk_panels(Model& m, const json::Arr& panels) {
       if (json::integer(p, "repeatPanelId")) continue;  // a repeated copy of a row
       m.entries.push_back(std::move(r));
       const json::Arr children = json::array(p, "panels");
-      if (!children.isNull()) {
-        for (size_t k = 0; k < children->size(); ++k) {
-          add_panel(m, json::as_object(children->get(static_cast<unsigned>(k))));
+      if (children) {
+        for (size_t k = 0; k < children.size(); ++k) {
+          add_panel(m, json::as_object(children.at(k)));
         }
       }
       continue;
@@ -69,19 +69,19 @@ void walk_panels(Model& m, const json::Arr& panels) {
 
 // Schema < 16: `rows`, each with its own `panels`.
 void walk_legacy_rows(Model& m, const json::Arr& rows) {
-  if (rows.isNull()) return;
-  for (size_t i = 0; i < rows->size(); ++i) {
-    const json::Obj row = json::as_object(rows->get(static_cast<unsigned>(i)));
-    if (row.isNull()) continue;
+  if (!rows) return;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const json::Obj row = json::as_object(rows.at(i));
+    if (!row) continue;
     PanelRow r;
     r.is_row = true;
     r.title = json::string(row, "title");
     r.repeat = json::string(row, "repeat");
     m.entries.push_back(std::move(r));
     const json::Arr children = json::array(row, "panels");
-    if (children.isNull()) continue;
-    for (size_t k = 0; k < children->size(); ++k) {
-      add_panel(m, json::as_object(children->get(static_cast<unsigned>(k))));
+    if (!children) continue;
+    for (size_t k = 0; k < children.size(); ++k) {
+      add_panel(m, json::as_object(children.at(k)));
     }
   }
 }
@@ -165,11 +165,11 @@ Outcome render_dashboard(Ctx& ctx) {
                                    "whether the space's token may read that dashboard")) {
     return *f;
   }
-  json::Var doc;
+  json::Doc doc;
   if (auto f = parse_json_body(r, "dashboard", doc)) return *f;
   const json::Obj root = json::as_object(doc);
   const json::Obj dash = json::object(root, "dashboard");
-  if (dash.isNull()) {
+  if (!dash) {
     return Outcome::fail(VITRINE_E_UPSTREAM,
                          "Grafana's answer for dashboard '" + *uid +
                              "' has no 'dashboard' object; is the space's Grafana URL right?");

@@ -1,42 +1,13 @@
 /*
  * hello: the smallest complete Vitrine plugin, and the example that
- * docs/writing-a-plugin.md walks through. Pure C11, only <vitrine/...>.
+ * docs/writing-a-plugin.md walks through. Pure C11, only <vitrine/...>: the
+ * plugin API and the SDK's escaping (docs/sdk.md), linked by
+ * vitrine_add_plugin().
  */
 #include <string.h>
 #include <vitrine/capabilities.h>
 #include <vitrine/plugin.h>
-
-/* Escapes the five HTML-special characters while copying into the sink. The
- * host sanitizes plugin HTML anyway; escaping here keeps the output correct. */
-static void write_escaped(vitrine_sink* sink, vitrine_str text) {
-  size_t start = 0;
-  for (size_t i = 0; i < text.len; ++i) {
-    const char* rep = NULL;
-    switch (text.ptr[i]) {
-      case '&':
-        rep = "&amp;";
-        break;
-      case '<':
-        rep = "&lt;";
-        break;
-      case '>':
-        rep = "&gt;";
-        break;
-      case '"':
-        rep = "&quot;";
-        break;
-      case '\'':
-        rep = "&#39;";
-        break;
-      default:
-        continue;
-    }
-    sink->write(sink, text.ptr + start, i - start);
-    vitrine_sink_puts(sink, rep);
-    start = i + 1;
-  }
-  sink->write(sink, text.ptr + start, text.len - start);
-}
+#include <vitrine/sdk/escape.h>
 
 static vitrine_status hello_render(const vitrine_plugin* self, vitrine_call* call,
                                    const vitrine_render_request* req, vitrine_render_result* res) {
@@ -54,7 +25,9 @@ static vitrine_status hello_render(const vitrine_plugin* self, vitrine_call* cal
     log->log(call, VITRINE_LOG_DEBUG, msg);
   }
   vitrine_sink_puts(res->html, "<p class=\"vitrine-hello\">Hello, ");
-  write_escaped(res->html, name);
+  /* The host sanitizes plugin HTML anyway (ABI-13); escaping here keeps the
+   * output correct. */
+  vsdk_html_escape_sink(res->html, name.ptr, name.len);
   vitrine_sink_puts(res->html, "!</p>");
   res->cache_ttl_s = 3600;
   return VITRINE_OK;

@@ -65,6 +65,8 @@ NOT_RULES = {
     "vitrine-host": "audit actor",
     "vitrine-data": "default data directory",
     "vitrine-worker": "worker executable name",
+    "vitrine-grafana-sim": "simulator executable name",
+    "svc-checkout": "dashboard uid of the simulator's fixtures",
     "vitrine-backup": "backup file format name",
     "vitrine-license-v1": "signature domain",
     "vitrine-2026": "license key id",

@@ -22,7 +22,8 @@ What counts as a quote:
     and has at least four words, and a double-quoted text of three words or
     more that ends with `[rule-id]` or starts with "lowercase words: ".
 A quote that is not a message of the binary (a plugin's or the simulator's
-words) is marked on the line before with `<!-- not-a-message: REASON -->`.
+words) is marked on the line before with `<!-- not-a-message: REASON -->`;
+on the line before a fenced block, the marker covers the whole block.
 
   check_messages.py            check; exit 1 with one line per problem
 """
@@ -130,14 +131,16 @@ def doc_quotes():
         if path == "docs/rules.md":
             continue
         lines = open(os.path.join(ROOT, path), encoding="utf-8").read().split("\n")
-        in_fence, i = False, 0
+        in_fence, fence_marked, i = False, False, 0
         while i < len(lines):
             line = lines[i]
             marked = i > 0 and "<!-- not-a-message:" in lines[i - 1]
             if line.lstrip().startswith("```"):
                 in_fence = not in_fence
+                fence_marked = in_fence and marked  # a marker before a fence covers the block
                 i += 1
                 continue
+            marked = marked or fence_marked
             if in_fence and not marked:
                 # An API answer's message: {"code": "...", "message": "TEXT"}.
                 for m in re.finditer(r'"(?:message|error|reason)"\s*:\s*"((?:[^"\\]|\\.)*)"', line):

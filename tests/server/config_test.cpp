@@ -93,6 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
         Refused{"dev_mode: yes please\n", "config-type", "write true or false"},
         // plugins.mode: enum [config-enum]
         Refused{"plugins:\n  mode: threads\n", "config-enum", "worker or in-process"},
+        // plugins.worker_user: a user name [config-user]
+        Refused{"plugins:\n  worker_user: \"-rf\"\n", "config-user", "must be a user name"},
+        Refused{"plugins:\n  worker_user: \"a b\"\n", "config-user", "must be a user name"},
         // render.*: bounded whole numbers [config-range] / [config-type]
         Refused{"render:\n  threads: 0\n", "config-range", "between 1 and 256"},
         Refused{"render:\n  threads: 8 threads\n", "config-type", "not a whole number"},

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -39,7 +40,23 @@ T as(const Poco::Dynamic::Var& v, const std::filesystem::path& path) {
 
 }  // namespace
 
-std::string default_fixtures_dir() { return VITRINE_SIM_FIXTURES_DIR; }
+// Installed, the fixtures sit in DATADIR/vitrine/grafana-sim/fixtures; the
+// path from BINDIR to there is compiled in, so an installed simulator finds
+// them from its own location whatever the prefix. A binary that is not
+// installed (the build tree) has nothing there and uses the source tree.
+std::string default_fixtures_dir() {
+  if (const char* env = std::getenv("VITRINE_SIM_FIXTURES"); env != nullptr && *env != '\0') {
+    return env;
+  }
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto installed =
+        (self.parent_path() / VITRINE_SIM_INSTALLED_FIXTURES_FROM_BIN).lexically_normal();
+    if (std::filesystem::is_directory(installed, ec)) return installed.string();
+  }
+  return VITRINE_SIM_FIXTURES_DIR;
+}
 
 Poco::JSON::Object::Ptr Fixtures::find_dashboard(const std::string& uid) const {
   for (const auto& d : dashboards) {

@@ -58,7 +58,9 @@ int main(int argc, char** argv) {
                  "loopback HTTP port for the admin API (0 = ephemeral; off when absent)");
   app.add_option("--ready-file", cfg.ready_file,
                  "write \"port admin_port\\n\" here when listening");
-  app.add_option("--fixtures", cfg.fixtures_dir, "fixture directory")
+  app.add_option("--fixtures", cfg.fixtures_dir,
+                 "fixture directory (default: $VITRINE_SIM_FIXTURES, else the installed "
+                 "fixtures beside this binary, else the source tree's)")
       ->default_str(default_fixtures_dir());
   app.add_option("--grafana-version", cfg.grafana_version, "Grafana major version to imitate")
       ->check(CLI::IsMember({9, 10, 11}))

@@ -213,7 +213,17 @@ FetchResult Fetcher::get_impl(const FetchRequest& request) {
     Decision pin_decision = d;
     if (override_entry != nullptr) pin_decision.allow_private = true;
     const PinResult p = pin(pin_decision, resolver_);
-    if (!p.ok) return deny(p.rule, p.reason);
+    if (!p.ok) {
+      FetchResult r = deny(p.rule, p.reason);
+      // A name that does not resolve is "upstream unreachable" (DNS), not a
+      // policy refusal: VITRINE_E_UNAVAILABLE, as docs/plugin-abi.md lists
+      // it. An address the policy forbids stays VITRINE_E_DENIED. The audit
+      // verdict stays "deny": no request was sent.
+      if (p.rule == "egress-resolve-failed" || p.rule == "egress-address-none") {
+        r.outcome = Outcome::unavailable;
+      }
+      return r;
+    }
 
     // The token only for the space's Grafana origin (decide() computed it
     // for this hop's URL, so it never follows a redirect elsewhere: P4).

@@ -407,6 +407,15 @@ class HttpReader {
         return false;
       case Io::reset:
       case Io::tls_error:
+        // The same split as a close: after part of a response it is that
+        // response cut short (VITRINE_E_UPSTREAM), before any byte Grafana
+        // did not answer (VITRINE_E_UNAVAILABLE), as docs/plugin-abi.md says.
+        if (wire_ > 0) {
+          r = fail(Outcome::upstream, "egress-response-truncated",
+                   origin_ + " reset the connection in the middle of " + std::string(what) +
+                       "; the response is incomplete, retry later or check the server");
+          return false;
+        }
         r = fail(Outcome::unavailable, "egress-connection-reset",
                  origin_ + " reset the connection while sending " + std::string(what) +
                      "; retry later or check the server");

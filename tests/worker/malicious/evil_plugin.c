@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -285,6 +287,54 @@ static vitrine_status evil_render(const vitrine_plugin* self, vitrine_call* call
     res->html->write(res->html, resp.rule.ptr, resp.rule.len);
     return VITRINE_OK;
   }
+  if (key_is(req, "evil-privileges")) {
+    /* What the kernel says this process may do, then an attempt to become
+     * root again. */
+    static const char* const wanted[] = {
+        "Uid:", "Gid:", "Groups:", "CapInh:", "CapPrm:", "CapEff:", "CapBnd:", "CapAmb:"};
+    FILE* f = fopen("/proc/self/status", "r");
+    if (f == NULL) {
+      say(res, "status-open=-1 errno=%ld", errno, 0);
+      return VITRINE_OK;
+    }
+    char line[256];
+    while (fgets(line, sizeof line, f) != NULL) {
+      for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; ++i) {
+        if (strncmp(line, wanted[i], strlen(wanted[i])) == 0) {
+          /* "Key:\tvalues\n" -> "Key:values;" with tabs as spaces. */
+          for (char* c = line; *c != '\0'; ++c) {
+            if (*c == '\t') *c = ' ';
+            if (*c == '\n') *c = ';';
+          }
+          vitrine_sink_puts(res->html, line);
+        }
+      }
+    }
+    fclose(f);
+    errno = 0;
+    int rc = setuid(0);
+    say(res, "setuid=%ld errno=%ld", rc, errno);
+    errno = 0;
+    rc = setgid(0);
+    say(res, " setgid=%ld errno=%ld", rc, errno);
+    return VITRINE_OK;
+  }
+  if (key_is(req, "evil-offlist")) {
+    /* Calls a plugin could plausibly try, none on the allowlist. */
+    errno = 0;
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    say(res, "socket=%ld errno=%ld", s, errno);
+    errno = 0;
+    long rc = ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+    say(res, " ptrace=%ld errno=%ld", rc, errno);
+    errno = 0;
+    rc = mount("none", "/tmp", "tmpfs", 0, NULL);
+    say(res, " mount=%ld errno=%ld", rc, errno);
+    errno = 0;
+    rc = syscall(SYS_personality, 0xffffffffUL);
+    say(res, " personality=%ld errno=%ld", rc, errno);
+    return VITRINE_OK;
+  }
   vitrine_sink_puts(res->error, "unknown evil macro");
   return VITRINE_E_NOT_FOUND;
 #endif
@@ -303,10 +353,13 @@ static vitrine_status evil_create(const vitrine_host* host, const vitrine_plugin
 #ifdef EVIL_CTOR
 static const char* const evil_macros[] = {"evil-ctor", NULL};
 #else
-static const char* const evil_macros[] = {
-    "evil-ok",     "evil-tcp",         "evil-unix",     "evil-passwd", "evil-write", "evil-exec",
-    "evil-signal", "evil-spin",        "evil-alloc",    "evil-segv",   "evil-abort", "evil-flood",
-    "evil-cache",  "evil-ipc-garbage", "evil-ipc-huge", "evil-auth",   NULL};
+static const char* const evil_macros[] = {"evil-ok",     "evil-tcp",         "evil-unix",
+                                          "evil-passwd", "evil-write",       "evil-exec",
+                                          "evil-signal", "evil-spin",        "evil-alloc",
+                                          "evil-segv",   "evil-abort",       "evil-flood",
+                                          "evil-cache",  "evil-ipc-garbage", "evil-ipc-huge",
+                                          "evil-auth",   "evil-privileges",  "evil-offlist",
+                                          NULL};
 #endif
 
 VITRINE_EXPORT const vitrine_plugin_entry vitrine_entry =

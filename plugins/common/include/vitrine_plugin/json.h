@@ -1,42 +1,44 @@
-// Tolerant accessors over Poco::JSON for Grafana responses. Grafana's shapes
-// vary between versions (older stacks omit fields, some send null), so each
-// accessor returns a default or nullopt for a missing, null or wrongly typed
-// field instead of throwing.
+// Tolerant accessors for Grafana responses over the SDK's JSON reader
+// (vitrine/sdk.hpp, docs/sdk.md). Grafana's shapes vary between versions
+// (older stacks omit fields, some send null), so each accessor returns a
+// default, an empty view or nullopt for a missing, null or wrongly typed
+// field instead of failing.
 #pragma once
-
-#include <Poco/Dynamic/Var.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "vitrine/sdk.hpp"
 
 namespace vitrine::pc::json {
 
-using Obj = Poco::JSON::Object::Ptr;
-using Arr = Poco::JSON::Array::Ptr;
-using Var = Poco::Dynamic::Var;
+// A parsed document: owns every view taken from it.
+using Doc = vitrine::sdk::Document;
+// Views into a Doc; an empty view (false) stands for "missing".
+using Obj = vitrine::sdk::Json;
+using Arr = vitrine::sdk::Json;
 
-// Parses a whole document. On failure returns nullopt and sets `error`.
-std::optional<Var> parse(std::string_view body, std::string& error);
+Obj as_object(Obj v);         // empty unless v is an object
+Arr as_array(Arr v);          // empty unless v is an array
+Obj as_object(const Doc& d);  // the document's root when it is an object
+Arr as_array(const Doc& d);   // the document's root when it is an array
 
-Obj as_object(const Var& v);  // null Ptr unless v holds an object
-Arr as_array(const Var& v);   // null Ptr unless v holds an array
-
-Obj object(const Obj& o, const std::string& key);
-Arr array(const Obj& o, const std::string& key);
+Obj object(Obj o, std::string_view key);
+Arr array(Obj o, std::string_view key);
 // Only a JSON string counts; anything else gives `fallback`.
-std::string string(const Obj& o, const std::string& key, std::string fallback = {});
-// A JSON integer (or an integral double); nullopt otherwise.
-std::optional<int64_t> integer(const Obj& o, const std::string& key);
-std::optional<bool> boolean(const Obj& o, const std::string& key);
+std::string string(Obj o, std::string_view key, std::string fallback = {});
+// A JSON integer (or an integral number up to 2^53); nullopt otherwise.
+std::optional<int64_t> integer(Obj o, std::string_view key);
+std::optional<bool> boolean(Obj o, std::string_view key);
 // The string elements of an array field; non-strings are skipped.
-std::vector<std::string> strings(const Obj& o, const std::string& key);
-// A string-valued object (labels, annotations) as ordered pairs; non-string
-// values are skipped.
-std::vector<std::pair<std::string, std::string>> string_map(const Obj& o, const std::string& key);
+std::vector<std::string> strings(Obj o, std::string_view key);
+// A string-valued object (labels, annotations) as pairs sorted by key, so
+// the output does not depend on Grafana's member order; non-string values
+// are skipped.
+std::vector<std::pair<std::string, std::string>> string_map(Obj o, std::string_view key);
 
 }  // namespace vitrine::pc::json

@@ -50,9 +50,10 @@ struct Ctx {
 // with the reason a page author sees. `not_found` is the message for 404.
 std::optional<Outcome> http_failure(const HttpResult& r, std::string_view not_found);
 
-// Parses a JSON body into `out`; a body that is not JSON (truncated, an HTML
-// error page) becomes a clear upstream error naming `what`.
-std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view what, json::Var& out);
+// Parses a JSON body into `out` (which then owns every view taken from it);
+// a body that is not JSON (truncated, an HTML error page) becomes a clear
+// upstream error naming `what`.
+std::optional<Outcome> parse_json_body(const HttpResult& r, std::string_view what, json::Doc& out);
 
 using RenderFn = std::function<Outcome(Ctx&)>;
 

@@ -9,19 +9,16 @@
 #include <utility>
 #include <vector>
 
+#include "vitrine/sdk.hpp"
+
 namespace vitrine::pc {
 
-// Percent-encodes everything except RFC 3986 unreserved characters.
+// Percent-encodes everything except RFC 3986 unreserved characters (the
+// SDK's vsdk_url_query_component).
 std::string pct(std::string_view s);
 
-class Query {
- public:
-  Query& add(std::string_view name, std::string_view value);
-  Query& add(std::string_view name, long long value);
-  std::string str() const;  // "" or "?a=1&b=2"
- private:
-  std::string q_;
-};
+// "" or "?a=1&b=2", names and values encoded like pct().
+using Query = vitrine::sdk::Query;
 
 // base_url without trailing '/', + path + query. `path` must start with '/'.
 std::string api_url(std::string_view base_url, std::string_view path, const Query& q = {});
