@@ -9,8 +9,12 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libpsl-dev libcli11-dev zlib1g-dev libgumbo-dev libcmark-gfm-dev libcmark-gfm-extensions-dev
   libseccomp-dev clang libclang-rt-14-dev
+  libcjose-dev libjansson-dev
   python3 python3-jsonschema python3-yaml curl
+  libpq-dev postgresql-15
+  libgit2-dev
   chromium
+  mkdocs mkdocs-material python3-setuptools
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/store_commands.h"
+#include "reconcile/audit_filter.h"
 #include "store/audit_archive.h"
 #include "store/audit_chain.h"
 #include "store/report.h"
@@ -151,8 +152,8 @@ void add_audit_chain_commands(CLI::App& audit, GlobalOptions& g, int& exit_code)
 void add_audit_commands(CLI::App& app, int& exit_code) {
   GlobalOptions& g = global_options(app);
   struct Opts {
-    std::string space, since, generation, format = "text";
-    int64_t limit = 100000;
+    std::string space, since, until, actor, action, before, generation, format = "text";
+    std::string limit;
   };
   auto o = std::make_shared<Opts>();
   auto* audit = app.add_subcommand("audit", "Show the audit log or a security-review report");
@@ -163,16 +164,29 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
   audit->add_option("--space-id", o->generation,
                     "Only the rows of the space with this id (one generation of a key)");
   audit->add_option("--since", o->since, "2024-05-01, 2024-05-01T10:42:00Z, or 30m / 24h / 7d");
-  audit->add_option("--format", o->format, "text, json or md")
-      ->check(CLI::IsMember({"text", "json", "md"}));
-  audit->add_option("--limit", o->limit, "At most this many rows (default 100000)");
+  audit->add_option("--until", o->until, "Rows before this time only (the same forms)");
+  audit->add_option("--actor", o->actor, "Only this actor's rows (exact, e.g. ui:tok_... )");
+  audit->add_option("--action", o->action, "Only this action or prefix (space. or plugin.approve)");
+  audit->add_option("--before", o->before, "Only rows older than this row id (the next page)");
+  audit
+      ->add_option("--format", o->format,
+                   "text, json, md-table (the rows as a Markdown table) or md (the "
+                   "security-review report)")
+      ->check(CLI::IsMember({"text", "json", "md", "md-table"}));
+  audit->add_option("--limit", o->limit, "At most this many rows, the newest (default 100000)");
   add_audit_chain_commands(*audit, g, exit_code);
   audit->callback([&g, o, &exit_code, audit] {
     // `audit verify|checkpoint|archive` ran instead of the listing.
     if (!audit->get_subcommands().empty()) return;
     auto s = open_store(g, false, exit_code);
     if (!s) return;
-    store::AuditQuery q;
+    // The same filters as the API and the console (reconcile/audit_filter.h):
+    // newest first, so --limit N keeps the N newest rows.
+    reconcile::AuditFilter filter{o->space, o->actor, o->action, o->since,
+                                  o->until, o->limit, o->before};
+    auto parsed = reconcile::audit_query(filter, reconcile::kAuditMaxLimit, store::system_now_ms());
+    if (!parsed) return fail(parsed.error(), exit_code);
+    store::AuditQuery q = *parsed;
     if (!o->space.empty()) {
       if (auto sp = s->backend().get_space(o->space); !sp) {
         // Deleted spaces keep their rows; still answer, but say so.
@@ -181,15 +195,8 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
         std::cerr << "note: rows of every space that had the key '" << o->space
                   << "'; the current one has id " << sp->id << " (--space-id ID for one)\n";
       }
-      q.space = o->space;
     }
     if (!o->generation.empty()) q.space_id = o->generation;
-    if (!o->since.empty()) {
-      auto since = store::parse_since(o->since, store::system_now_ms());
-      if (!since) return fail(since.error(), exit_code);
-      q.since_ms = *since;
-    }
-    q.limit = o->limit;
     auto rows = s->audit().query(q);
     if (!rows) return fail(rows.error(), exit_code);
     if (o->format == "json") {
@@ -198,6 +205,8 @@ void add_audit_commands(CLI::App& app, int& exit_code) {
       auto approvals = s->approvals().list(std::nullopt);
       if (!approvals) return fail(approvals.error(), exit_code);
       std::cout << store::format_review_md(*rows, *approvals, q.space, store::system_now_ms());
+    } else if (o->format == "md-table") {
+      std::cout << reconcile::format_audit_md_table(*rows, filter, store::system_now_ms());
     } else {
       std::cout << store::format_audit_text(*rows);
     }

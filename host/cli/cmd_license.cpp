@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/store_commands.h"
 #include "license/license_files.h"
+#include "reconcile/license_ops.h"
 #include "store/audit.h"
 #include "store/sqlite/sqlite_backend.h"
 #include "store/store.h"
@@ -41,6 +42,18 @@ int report(const license::LoadResult& r) {
   }
   std::cerr << "error: " << r.reason << " [" << r.rule << "]\n";
   return r.rule == "license-unreadable" ? 2 : 1;
+}
+
+// The store of this data directory, when it has a database (else null:
+// there is no server to tell).
+std::unique_ptr<store::Store> open_if_present(const std::string& data_dir) {
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / store::kSqliteFileName)) {
+    return nullptr;
+  }
+  store::StoreOptions so;
+  so.data_dir = data_dir;
+  auto s = store::Store::open(std::move(so));
+  return s ? std::move(*s) : nullptr;
 }
 
 // A server on this data directory applies a new license within a second:
@@ -88,16 +101,23 @@ void add_license_commands(CLI::App& app, int& exit_code) {
   install->add_option("file", o->file, "License file")->required();
   common(install);
   install->callback([o, &exit_code] {
-    exit_code = report(license::install(o->file, o->data_dir, o->dev, now_s()));
+    // The same operation as PUT /api/v1/license and the console: verified,
+    // copied, audited (which tells a running server within a second).
+    auto s = open_if_present(o->data_dir);
+    exit_code = report(reconcile::install_license(s.get(), store_detail::local_actor(), o->file,
+                                                  o->data_dir, o->dev, now_s()));
     if (exit_code != 0) return;
     std::cout << "installed into " << o->data_dir << "/license.json\n";
-    note_license_change(o->data_dir, "license.install", o->file);
   });
 
   auto* show = group->add_subcommand("show", "Show the installed license");
   common(show);
   show->callback([o, &exit_code] {
-    exit_code = report(license::load_installed(o->data_dir, o->dev, now_s()));
+    const auto r = license::load_installed(o->data_dir, o->dev, now_s());
+    exit_code = report(r);
+    if (r.ok && r.license.expires != 0) {
+      std::cout << "days left  " << reconcile::days_left(r.license.expires, now_s()) << "\n";
+    }
   });
 
   auto* dev = group->add_subcommand(

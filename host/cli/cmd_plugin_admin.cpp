@@ -33,7 +33,12 @@ void add_plugin_admin_commands(CLI::App& plugins_group, int& exit_code) {
     if (!rows) return fail(rows.error(), exit_code);
     for (const auto& r : *rows) {
       std::cout << r.plugin_id << "  " << r.version << "  " << store::format_time(r.approved_at_ms)
-                << "  " << r.approved_by << "  " << r.permissions_hash.substr(0, 16) << "\n";
+                << "  " << r.approved_by << "  " << r.permissions_hash.substr(0, 16);
+      if (r.withdrawn_at_ms != 0) {
+        std::cout << "  withdrawn " << store::format_time(r.withdrawn_at_ms) << " by "
+                  << r.withdrawn_by;
+      }
+      std::cout << "\n";
     }
     exit_code = 0;
   });

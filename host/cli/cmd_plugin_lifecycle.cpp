@@ -10,6 +10,7 @@
 #include "bundle/bundle.h"
 #include "cli/store_commands.h"
 #include "plugins/loader.h"
+#include "reconcile/plugin_install.h"
 #include "reconcile/plugin_ops.h"
 #include "store/crypto/encoding.h"
 #include "store/report.h"
@@ -23,28 +24,6 @@ namespace {
 
 constexpr const char* kLive = "running hosts apply it within one second";
 
-store::Result<bundle::TrustedKeys> trusted_keys(store::Store& s) {
-  auto rows = s.plugin_store().publishers();
-  if (!rows) return rows.error();
-  bundle::TrustedKeys keys;
-  for (const auto& r : *rows) {
-    auto raw = store::crypto::base64_decode(r.public_key);
-    if (raw) keys[r.name] = std::string(raw->view());
-  }
-  return keys;
-}
-
-// Installs what bundle::verify / read_directory accepted.
-store::Result<store::Installed> install_verified(store::Store& s, const bundle::Verified& v,
-                                                 const std::string& source) {
-  store::InstallRequest req;
-  req.manifest_bytes = v.manifest_bytes;
-  req.library_bytes = v.library_bytes;
-  req.signer = v.signer;
-  req.source = source;
-  return s.plugin_store().install(local_actor(), req);
-}
-
 std::string signer_text(const store::ArtifactRow& r) {
   return r.signer.empty() ? "UNSIGNED" : "signed by " + r.signer;
 }
@@ -54,7 +33,7 @@ std::string signer_text(const store::ArtifactRow& r) {
 void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code) {
   GlobalOptions& g = global_options(plugins_group);
   struct Opts {
-    std::string path, id, version, library_sha256, plugins_dir, name, key;
+    std::string path, id, version, library_sha256, plugins_dir, name, key, reason;
     bool allow_unsigned = false, show_diff = false, dry_run = false;
   };
   auto o = std::make_shared<Opts>();
@@ -72,26 +51,8 @@ void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code) {
   install->callback([&g, o, &exit_code] {
     auto s = open_store(g, false, exit_code);
     if (!s) return;
-    bundle::VerifyResult v;
-    const std::filesystem::path path(o->path);
-    if (path.extension() == ".vitrine-plugin") {
-      auto keys = trusted_keys(*s);
-      if (!keys) return fail(keys.error(), exit_code);
-      std::string bytes;
-      if (auto refused = bundle::read_bundle_file(path, bytes)) {
-        v.refusal = *refused;
-      } else {
-        v = bundle::verify(bytes, *keys, o->allow_unsigned);
-      }
-    } else {
-      v = bundle::read_directory(path, o->allow_unsigned);
-    }
-    if (!v.ok()) {
-      std::cerr << "error: " << o->path << ": " << v.refusal.text() << "; nothing was installed\n";
-      exit_code = 1;
-      return;
-    }
-    auto installed = install_verified(*s, *v.verified, std::filesystem::absolute(path).string());
+    // The same operation as POST /api/v1/plugins and the console.
+    auto installed = reconcile::install_plugin(*s, local_actor(), o->path, o->allow_unsigned);
     if (!installed) return fail(installed.error(), exit_code);
     const auto& r = installed->row;
     std::cout << (installed->added ? "installed " : "already installed ") << r.plugin_id << " "
@@ -182,6 +143,25 @@ void add_plugin_lifecycle_commands(CLI::App& plugins_group, int& exit_code) {
     }
     std::cout << "rolled " << o->id << " back to " << o->version << "; " << kLive
               << ". Approving a newer version moves it forward again.\n";
+    exit_code = 0;
+  });
+
+  // --------------------------------------------------------------- withdraw
+  auto* withdraw = plugins_group.add_subcommand(
+      "withdraw",
+      "Withdraw a plugin's approval: no version of it runs anywhere until it is approved again "
+      "(platform admin)");
+  withdraw->fallthrough();
+  withdraw->add_option("id", o->id, "Plugin id")->required();
+  withdraw->add_option("--reason", o->reason, "Why (kept in the audit)")->required();
+  withdraw->callback([&g, o, &exit_code] {
+    auto s = open_store(g, false, exit_code);
+    if (!s) return;
+    auto n = s->approvals().withdraw(local_actor(), o->id, o->reason);
+    if (!n) return fail(n.error(), exit_code);
+    std::cout << "withdrew " << *n << " approval" << (*n == 1 ? "" : "s") << " of " << o->id
+              << "; " << kLive << ": its macros show an error box. 'vitrine plugins approve "
+              << o->id << "' lets it run again.\n";
     exit_code = 0;
   });
 

@@ -58,9 +58,12 @@ std::optional<std::string> read_metrics_token(const std::filesystem::path& file,
 // --init: the one way to start with an empty database in a data directory
 // that was initialised before (Store::open refuses it otherwise). Creates
 // the database; the runtime then opens it like any other.
-bool init_store(const std::filesystem::path& data_dir) {
+bool init_store(const config::Config& cfg) {
   store::StoreOptions so;
-  so.data_dir = data_dir;
+  so.data_dir = cfg.data_dir;
+  so.backend = cfg.store_backend;
+  so.url = cfg.store_url;
+  so.password_file = cfg.store_password_file;
   so.allow_init = true;
   auto s = store::Store::open(std::move(so));
   if (!s) std::cerr << "error: " << s.error().message << "\n";
@@ -100,7 +103,7 @@ int serve(const std::string& config_path, bool init) {
                 "(crash or kill -9); this server took it over"}});
   }
 
-  if (init && !init_store(cfg.data_dir)) return 2;
+  if (init && !init_store(cfg)) return 2;
   std::string error;
   auto rt = runtime::Runtime::open(cfg, error);
   if (!rt) {
@@ -121,6 +124,23 @@ int serve(const std::string& config_path, bool init) {
       return 2;
     }
     so.metrics_token = std::move(*token);
+  }
+  if (!cfg.auth.oidc.client_secret_file.empty()) {
+    auto secret = store::crypto::read_private_file(
+        cfg.auth.oidc.client_secret_file,
+        store::crypto::PrivateFile{"OpenID client secret file", "auth.oidc.client_secret_file",
+                                   "write the client secret the provider issued into it and "
+                                   "chmod 600 it",
+                                   "", 4096});
+    if (!secret) {
+      std::cerr << "error: " << secret.error().message << " (in " << config_path << ")\n";
+      return 2;
+    }
+    so.oidc_client_secret = std::string(secret->view());
+    while (!so.oidc_client_secret.empty() &&
+           (so.oidc_client_secret.back() == '\n' || so.oidc_client_secret.back() == '\r')) {
+      so.oidc_client_secret.pop_back();
+    }
   }
   server::Server srv(*rt, engine, so);
   try {

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "cli/store_commands.h"
+#include "reconcile/space_ops.h"
 #include "store/json_log.h"
 #include "store/report.h"
 #include "store/store.h"
@@ -232,16 +233,14 @@ void add_spaces_commands(CLI::App& app, int& exit_code) {
   connect->callback([&g, o, &exit_code] {
     auto s = open_store(g, false, exit_code);
     if (!s) return;
-    auto before = s->spaces().token_status(o->key);
     store::ConnectRequest req{o->origin, o->customer_managed, o->plugin, o->entry,
                               o->allow_private};
-    auto r = s->spaces().connect(local_actor(), o->key, req);
+    auto r = reconcile::connect_space(*s, local_actor(), o->key, req);
     if (!r) return fail(r.error(), exit_code);
-    std::cout << "space " << r->key << " connected to " << r->grafana_origin
-              << (r->grafana_allow_private ? " (private network approved)" : "") << "\n";
-    auto after = s->spaces().token_status(o->key);
-    if (before && before->configured && after && !after->configured) {
-      std::cout << "the previous token was bound to " << before->origin
+    std::cout << "space " << r->space.key << " connected to " << r->space.grafana_origin
+              << (r->space.grafana_allow_private ? " (private network approved)" : "") << "\n";
+    if (!r->removed_token_origin.empty()) {
+      std::cout << "the previous token was bound to " << r->removed_token_origin
                 << " and has been removed; set the token for the new origin with 'vitrine "
                    "spaces token set "
                 << o->key << " --stdin'\n";

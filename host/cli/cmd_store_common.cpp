@@ -25,6 +25,11 @@ GlobalOptions& global_options(CLI::App& app) {
     root->add_option("--key-file", options.key_file,
                      "Keyring file (mode 0600); without it VITRINE_MASTER_KEY is used");
     root->add_flag("--log-json", options.log_json, "Write the JSON-lines log to stderr");
+    root->add_option("--store-url", options.store_url,
+                     "PostgreSQL store (postgres://USER@HOST:PORT/DB?sslmode=...); default: "
+                     "SQLite in --data-dir");
+    root->add_option("--store-password-file", options.store_password_file,
+                     "File (mode 0600) with the password of --store-url");
   }
   return options;
 }
@@ -60,6 +65,11 @@ store::Result<std::unique_ptr<store::Store>> open_store_once(const GlobalOptions
                                                              bool need_key) {
   store::StoreOptions opts;
   opts.data_dir = g.data_dir;
+  if (!g.store_url.empty()) {
+    opts.backend = "postgres";
+    opts.url = g.store_url;
+    opts.password_file = g.store_password_file;
+  }
   if (g.log_json) opts.log = &std::cerr;
   std::optional<std::filesystem::path> key_file;
   if (!g.key_file.empty()) key_file = g.key_file;
@@ -101,9 +111,12 @@ void add_store_commands(CLI::App& app, int& exit_code) {
   add_keys_commands(app, exit_code);
   add_spaces_commands(app, exit_code);
   add_tokens_commands(app, exit_code);
+  add_users_commands(app, exit_code);
   add_audit_commands(app, exit_code);
   add_backup_commands(app, exit_code);
   add_store_check_command(app, exit_code);
+  add_store_migrate_command(app, exit_code);
+  add_embed_commands(app, exit_code);
 }
 
 }  // namespace vitrine::cli

@@ -24,10 +24,15 @@ namespace vitrine::cli {
 void add_keys_commands(CLI::App& app, int& exit_code);
 void add_spaces_commands(CLI::App& app, int& exit_code);
 void add_tokens_commands(CLI::App& app, int& exit_code);
+void add_users_commands(CLI::App& app, int& exit_code);  // cmd_users.cpp
 void add_audit_commands(CLI::App& app, int& exit_code);
 void add_backup_commands(CLI::App& app, int& exit_code);  // backup, restore
 // `vitrine store check`: full database integrity check (cmd_store_check.cpp).
 void add_store_check_command(CLI::App& app, int& exit_code);
+// store migrate (cmd_store_migrate.cpp): SQLite into a new PostgreSQL database.
+void add_store_migrate_command(CLI::App& app, int& exit_code);
+// embed origins, share-links create|list|revoke (cmd_share_links.cpp).
+void add_embed_commands(CLI::App& app, int& exit_code);
 // All four above.
 void add_store_commands(CLI::App& app, int& exit_code);
 // approve / enable / disable / approvals, added to the existing `plugins` group.
@@ -46,6 +51,10 @@ struct GlobalOptions {
   std::string data_dir = "./vitrine-data";
   std::string key_file;   // empty: VITRINE_MASTER_KEY
   bool log_json = false;  // JSON-lines log on stderr
+  // A PostgreSQL store (as the config's store.url and store.password_file);
+  // empty: SQLite in data_dir.
+  std::string store_url;
+  std::string store_password_file;
 };
 
 // Adds the global options to the root of `app` (once) and returns them.

@@ -192,6 +192,32 @@ bool is_address_block(const std::string& text) {
   return std::stoi(digits) <= width;
 }
 
+// store.url: a libpq URI without a password (the password lives in
+// store.password_file, never in the config).
+std::optional<std::string> check_store_url(const std::string& url) {
+  const bool scheme = url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0;
+  if (!scheme) {
+    return "store.url '" + url +
+           "' is not a PostgreSQL URL; write "
+           "postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full";
+  }
+  const auto start = url.find("://") + 3;
+  const auto end = url.find_first_of("/?", start);
+  const std::string authority = url.substr(start, end == std::string::npos ? end : end - start);
+  const auto at = authority.rfind('@');
+  if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
+    return std::string(
+        "store.url contains a password; remove it from the URL and put it in the file "
+        "store.password_file names (mode 0600)");
+  }
+  if (url.find("password=") != std::string::npos) {
+    return std::string(
+        "store.url contains a password parameter; remove it and put the password in the file "
+        "store.password_file names (mode 0600)");
+  }
+  return std::nullopt;
+}
+
 const std::map<std::string, Handler>& schema() {
   static const std::map<std::string, Handler> s = {
       {"listen", [](Ctx& c, const YAML::Node& n, Config& cfg) {
@@ -352,6 +378,35 @@ const std::map<std::string, Handler>& schema() {
                      cfg.trusted_proxies.push_back(e.Scalar());
                    }
                  }}})},
+      {"auth", [](Ctx& c, const YAML::Node& n, Config& cfg) {
+         parse_auth(n, cfg.auth, [&c](const YAML::Node& at, const std::string& m,
+                                      const std::string& rule) { c.error(at, m, rule); });
+       }},
+      {"store",
+       section("store",
+               {{"backend",
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!scalar(c, n, "store.backend")) return;
+                   if (n.Scalar() != "sqlite" && n.Scalar() != "postgres") {
+                     return c.error(n,
+                                    "store.backend '" + n.Scalar() +
+                                        "' is not known; write sqlite (one host, the default) or "
+                                        "postgres (several hosts on one database)",
+                                    "config-store-backend");
+                   }
+                   cfg.store_backend = n.Scalar();
+                 }},
+                {"url",
+                 [](Ctx& c, const YAML::Node& n, Config& cfg) {
+                   if (!scalar(c, n, "store.url")) return;
+                   if (auto e = check_store_url(n.Scalar())) {
+                     return c.error(n, *e, "config-store-url");
+                   }
+                   cfg.store_url = n.Scalar();
+                 }},
+                {"password_file",
+                 path("store.password_file", "/etc/vitrine/db.password",
+                      [](Config& c, const std::string& v) { c.store_password_file = v; })}})},
       {"audit", section("audit", {{"license_window_s",
                                    integer("audit.license_window_s", 1, 3600,
                                            [](Config& c, int64_t v) {
@@ -442,12 +497,26 @@ LoadResult parse_config(const std::string& text, const fs::path& path) {
   Config cfg;
   cfg.path = path;
   walk(c, root, schema(), "", cfg);
+  // Only when store.url itself was accepted: one diagnostic per mistake.
+  if (r.diagnostics.empty() && cfg.store_backend == "postgres" && cfg.store_url.empty()) {
+    r.diagnostics.push_back({path.string(), Position{}, manifest::Severity::error,
+                             "store.backend is postgres but store.url is missing; add store.url: "
+                             "postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full",
+                             "config-store-url"});
+  }
+  if (cfg.store_backend == "sqlite" && !cfg.store_url.empty()) {
+    r.diagnostics.push_back({path.string(), Position{}, manifest::Severity::error,
+                             "store.url is set but store.backend is sqlite (the default); add "
+                             "store.backend: postgres, or remove store.url",
+                             "config-store-url"});
+  }
   if (!r.diagnostics.empty()) return r;
   // Relative paths are relative to the config file, so a config works from
   // any working directory.
   const fs::path base = path.has_parent_path() ? path.parent_path() : fs::path(".");
   for (fs::path* p : {&cfg.data_dir, &cfg.plugins_dir, &cfg.key_file, &cfg.extra_ca_file,
-                      &cfg.worker_path, &cfg.metrics_token_file}) {
+                      &cfg.worker_path, &cfg.metrics_token_file, &cfg.store_password_file,
+                      &cfg.auth.oidc.ca_file, &cfg.auth.oidc.client_secret_file}) {
     if (!p->empty() && p->is_relative()) *p = base / *p;
   }
   r.config = std::move(cfg);

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "config/auth_config.h"
 #include "manifest/diagnostic.h"
 
 namespace vitrine::config {
@@ -27,6 +28,11 @@ struct Config {
   std::filesystem::path data_dir = "vitrine-data";
   std::filesystem::path plugins_dir = "plugins";
   std::filesystem::path key_file;  // empty: VITRINE_MASTER_KEY
+  // The store (store/store.h): sqlite in data_dir, or a PostgreSQL database
+  // shared by several hosts (store.url, password from store.password_file).
+  std::string store_backend = "sqlite";
+  std::string store_url;
+  std::filesystem::path store_password_file;
   bool dev_mode = false;
   std::string plugin_mode = "worker";  // worker | in-process
   std::filesystem::path worker_path;   // empty: beside the vitrine binary
@@ -76,6 +82,9 @@ struct Config {
 
   // Identical license decisions are written as one audit row per window.
   int audit_license_window_s = 60;
+
+  // Sign-in: token form, OpenID Connect, rate limits (config/auth_config.h).
+  AuthConfig auth;
 };
 
 struct LoadResult {

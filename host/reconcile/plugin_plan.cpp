@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/crypto/encoding.h"
+#include "store/report.h"
 
 namespace vitrine::reconcile {
 namespace {
@@ -61,8 +62,13 @@ PluginPlan plan_plugins(const PlanInput& in) {
     const std::string hash =
         store::crypto::sha256_hex(store::canonical_json(store::permissions_of(*a.manifest)));
     bool covered = false;
+    const store::ApprovalRow* withdrawn = nullptr;  // the withdrawn approval that covered it
     bool same_version_other_bytes = false;
     for (const auto& ap : in.approvals) {
+      if (ap.withdrawn_at_ms != 0) {  // LC-6
+        if (covers(ap, a.row, hash)) withdrawn = &ap;
+        continue;
+      }
       if (covers(ap, a.row, hash)) covered = true;
       if (ap.plugin_id == a.row.plugin_id && ap.version == a.row.version &&
           (ap.manifest_sha256 != a.row.manifest_sha256 ||
@@ -74,6 +80,14 @@ PluginPlan plan_plugins(const PlanInput& in) {
     a.pinned = pin != pins.end() && pin->second == a.row.version;
     if (covered) {
       a.state = "candidate";
+    } else if (withdrawn != nullptr) {  // LC-6
+      a.state = "refused";
+      a.rule = "plugin-approval-withdrawn";
+      a.detail = "the approval of '" + a.row.plugin_id + "' " + a.row.version + " was withdrawn by " +
+                 withdrawn->withdrawn_by + " at " + store::format_time(withdrawn->withdrawn_at_ms) +
+                 "; it runs nowhere until a platform admin approves it again (vitrine plugins "
+                 "approve " +
+                 a.row.plugin_id + " --version " + a.row.version + " --show-diff)";
     } else if (same_version_other_bytes) {  // LC-1
       a.state = "refused";
       a.rule = "plugin-artifact-unapproved";

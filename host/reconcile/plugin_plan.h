@@ -17,6 +17,9 @@
 //        refused newer version falls back to them without re-approval.
 //   LC-5 An artifact whose stored bytes no longer match its digests is
 //        refused [plugin-artifact-tampered] and never loaded.
+//   LC-6 A withdrawn approval covers nothing: artifacts it covered are
+//        refused [plugin-approval-withdrawn] on every host until a platform
+//        admin approves again (a new approval row).
 // The caller (runtime) loads candidates in order and runs the first that
 // loads; refusals at load time (ABI, negotiation) fall back to the next.
 #pragma once

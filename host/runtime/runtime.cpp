@@ -134,6 +134,9 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   }
   store::StoreOptions so;
   so.data_dir = cfg.data_dir;
+  so.backend = cfg.store_backend;
+  so.url = cfg.store_url;
+  so.password_file = cfg.store_password_file;
   if (!cfg.key_file.empty()) so.key_file = cfg.key_file;
   so.keyring = std::move(*keyring);
   auto st = store::Store::open(std::move(so));

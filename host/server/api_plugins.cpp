@@ -4,6 +4,7 @@
 // disable. Each writes desired state only (reconcile/plugin_ops.h) and then
 // applies it to this host at once; other hosts follow within a second.
 #include "manifest/manifest.h"
+#include "reconcile/plugin_install.h"
 #include "reconcile/plugin_ops.h"
 #include "server/api_json.h"
 #include "server/auth.h"
@@ -102,6 +103,57 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     return json_response(200, to_json(root));
   });
 
+  // The bundles the server could install: NAME.vitrine-plugin files in its
+  // configured plugins directory (reconcile/plugin_install.h says why only
+  // there).
+  router.add("GET", "/api/v1/plugins/bundles", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
+    if (!auth.caller) return auth.refusal;
+    auto o = new_object();
+    o->set("bundles", strings(reconcile::bundles_in(ctx.runtime.config().plugins_dir)));
+    return json_response(200, to_json(o));
+  });
+
+  // Body: {"bundle": "NAME.vitrine-plugin", "allow_unsigned": false}. The
+  // same operation as `vitrine plugins install` and the console; the version
+  // runs once approved.
+  router.add("POST", "/api/v1/plugins", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
+    if (!auth.caller) return auth.refusal;
+    auto body = read_json_object(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    const auto& in = std::get<JsonObject>(body);
+    std::string error;
+    auto name = string_member(in, "bundle", error);
+    if (!error.empty()) return json_error(400, "invalid", error);
+    if (!name) {
+      return json_error(400, "invalid",
+                        "send {\"bundle\": \"NAME.vitrine-plugin\"}: a bundle file of the "
+                        "server's plugins directory (GET /api/v1/plugins/bundles)");
+    }
+    bool allow_unsigned = false;
+    if (in->has("allow_unsigned") && !in->isNull("allow_unsigned")) {
+      if (!in->get("allow_unsigned").isBoolean()) {
+        return json_error(400, "invalid", "'allow_unsigned' must be true or false");
+      }
+      allow_unsigned = in->getValue<bool>("allow_unsigned");
+    }
+    auto path = reconcile::bundle_in(ctx.runtime.config().plugins_dir, *name);
+    if (!path) return json_error(path.error());
+    auto out =
+        reconcile::install_plugin(ctx.runtime.store(), auth.caller->who(), *path, allow_unsigned);
+    if (!out) return json_error(out.error());
+    (void)ctx.runtime.apply_plugins();
+    const auto& a = out->row;
+    auto o = new_object();
+    o->set("plugin", a.plugin_id);
+    o->set("version", a.version);
+    o->set("library_sha256", a.library_sha256);
+    o->set("signed_by", signer_of(a));
+    o->set("added", out->added);
+    return json_response(200, to_json(o));
+  });
+
   // Body (optional): {"version": "1.1.0", "library_sha256": "...", "dry_run": false}
   router.add("POST", "/api/v1/plugins/{id}/approve", [&ctx](Request& req) {
     auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
@@ -160,6 +212,31 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     o->set("plugin", id);
     o->set("version", *to);
     o->set("pinned", true);
+    return json_response(200, to_json(o));
+  });
+
+  // Withdraws the plugin's approval (LC-6): it stops on every host.
+  router.add("POST", "/api/v1/plugins/{id}/withdraw", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::plugin_approve, "");
+    if (!auth.caller) return auth.refusal;
+    const std::string id = req.param("id");
+    if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
+    auto body = read_json_object(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    std::string error;
+    auto reason = string_member(std::get<JsonObject>(body), "reason", error);
+    if (!reason || reason->empty()) {
+      return json_error(400, "invalid",
+                        error.empty() ? "send {\"reason\": \"TEXT\"}: why the approval is "
+                                        "withdrawn (kept in the audit)"
+                                      : error);
+    }
+    auto n = ctx.runtime.store().approvals().withdraw(auth.caller->who(), id, *reason);
+    if (!n) return json_error(n.error());
+    (void)ctx.runtime.apply_plugins();
+    auto o = new_object();
+    o->set("plugin", id);
+    o->set("withdrawn", *n);
     return json_response(200, to_json(o));
   });
 

@@ -3,6 +3,7 @@
 // services audit every action themselves (P9).
 #include <openssl/crypto.h>
 
+#include "reconcile/space_ops.h"
 #include "server/api_json.h"
 #include "server/auth.h"
 #include "server/context.h"
@@ -120,6 +121,61 @@ void add_api_spaces_routes(Router& router, ServerContext& ctx) {
     if (permits(ctx, *auth.caller, Action::token_status, space)) {
       o->set("token", token_json(view->token));
     }
+    return json_response(200, to_json(o));
+  });
+
+  // Platform admins. Body: {"key": "docs", "name": "Documentation"}; the
+  // same store call as `vitrine spaces create` and the console.
+  router.add("POST", "/api/v1/spaces", [&ctx](Request& req) {
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::space_create, "");
+    if (!auth.caller) return auth.refusal;
+    auto body = read_json_object(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    std::string error;
+    auto key = string_member(std::get<JsonObject>(body), "key", error);
+    auto name = string_member(std::get<JsonObject>(body), "name", error);
+    if (!error.empty()) return json_error(400, "invalid", error);
+    if (!key) return json_error(400, "invalid", "send {\"key\": \"SPACE\", \"name\": \"...\"}");
+    auto row = ctx.runtime.store().spaces().create(auth.caller->who(), *key, name.value_or(""));
+    if (!row) return json_error(row.error());
+    return json_response(200, to_json(space_summary(*row)));
+  });
+
+  // Platform admins: the approval of the space's Grafana origin. Body:
+  // {"origin": "https://HOST[:PORT]", "customer_managed": false, "plugin": "",
+  //  "entry": "", "allow_private": false}; the same operation as `vitrine
+  // spaces connect` and the console (reconcile/space_ops.h).
+  router.add("POST", "/api/v1/spaces/{space}/connect", [&ctx](Request& req) {
+    const std::string space = req.param("space");
+    auto auth = authorize(ctx, req, Credentials::bearer, Action::space_connect, space);
+    if (!auth.caller) return auth.refusal;
+    auto body = read_json_object(req);
+    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+    const auto& in = std::get<JsonObject>(body);
+    std::string error;
+    store::ConnectRequest c;
+    c.origin = string_member(in, "origin", error).value_or("");
+    c.plugin_id = string_member(in, "plugin", error).value_or("");
+    c.entry = string_member(in, "entry", error).value_or("");
+    for (const auto& [name, flag] :
+         {std::pair<const char*, bool*>{"customer_managed", &c.customer_managed},
+          {"allow_private", &c.allow_private}}) {
+      if (!in->has(name) || in->isNull(name)) continue;
+      if (!in->get(name).isBoolean()) {
+        error = std::string("'") + name + "' must be true or false";
+      } else {
+        *flag = in->getValue<bool>(name);
+      }
+    }
+    if (!error.empty()) return json_error(400, "invalid", error);
+    if (c.origin.empty()) {
+      return json_error(400, "invalid", "send {\"origin\": \"https://STACK.grafana.net\"}");
+    }
+    auto out = reconcile::connect_space(ctx.runtime.store(), auth.caller->who(), space, c);
+    if (!out) return json_error(out.error());
+    auto o = space_summary(out->space);
+    o->set("allow_private", out->space.grafana_allow_private);
+    o->set("token_removed", !out->removed_token_origin.empty());
     return json_response(200, to_json(o));
   });
 

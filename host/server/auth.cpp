@@ -80,10 +80,67 @@ std::optional<std::pair<std::string, std::optional<SessionView>>> credential(Ser
   return std::nullopt;
 }
 
+// A user session's principal: the roles mapped at sign-in.
+store::Principal user_principal(const SessionUser& user) {
+  std::vector<store::Role> roles;
+  for (const auto& text : user.roles) {
+    if (auto r = store::parse_role(text)) roles.push_back(*r);
+  }
+  store::Principal p = store::principal_of(std::move(roles));
+  p.user = user.who;
+  return p;
+}
+
+// Bearer credentials that fail cost the client address (rate_limit.h). A
+// request that did not come through the listener has no address and is
+// not limited (in-process callers).
+void count_failure(ServerContext& ctx, const Request& request) {
+  if (!request.client.empty()) ctx.sign_in_limiter.failed(request.client, "", true);
+}
+
+std::optional<RateDecision> limited(ServerContext& ctx, const Request& request) {
+  if (request.client.empty()) return std::nullopt;
+  auto d = ctx.sign_in_limiter.check(request.client);
+  if (d.allowed) return std::nullopt;
+  return d;
+}
+
 }  // namespace
 
 std::string Caller::who() const {
+  if (session && session->user) return session->user->who;
   return std::string(session ? "ui:" : "api:") + principal.token_id;
+}
+
+Identity identity_of(ServerContext& ctx, const Caller& caller) {
+  Identity id;
+  if (caller.session && caller.session->user) {
+    id.user = true;
+    id.name = caller.session->user->display_name;
+  } else {
+    id.name = "token " + caller.principal.token_id;
+    if (auto rows = ctx.runtime.store().admin_tokens().list()) {
+      for (const auto& r : *rows) {
+        if (r.id == caller.principal.token_id && !r.name.empty()) id.name += " (" + r.name + ")";
+      }
+    }
+  }
+  const std::vector<store::Role> single{caller.principal.role};
+  for (const auto& r : caller.principal.roles.empty() ? single : caller.principal.roles) {
+    id.roles.push_back(store::to_string(r));
+  }
+  return id;
+}
+
+Response rate_limited(const Request& request, Credentials how, const RateDecision& decision) {
+  const std::string wait = std::to_string(decision.retry_after.count());
+  const std::string message = "too many sign-in attempts or failed tokens from here [" +
+                              decision.rule + "]; wait " + wait + " s and try again";
+  Response r = how == Credentials::bearer || bearer_of(request)
+                   ? json_error(429, "rate-limited", message)
+                   : ui::error_page(429, "Too many attempts", message);
+  r.set_header("Retry-After", wait);
+  return r;
 }
 
 std::optional<SessionView> session_of(ServerContext& ctx, const Request& request) {
@@ -110,8 +167,20 @@ AuthResult authenticate(ServerContext& ctx, const Request& request, Credentials 
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, {});
     return out;
   }
+  if (cred->second && cred->second->user) {
+    out.caller = Caller{user_principal(*cred->second->user), {}, cred->second};
+    return out;
+  }
+  const bool bearer = !cred->second;
+  if (bearer) {
+    if (auto d = limited(ctx, request)) {
+      out.refusal = rate_limited(request, how, *d);
+      return out;
+    }
+  }
   auto principal = ctx.runtime.store().admin_tokens().authenticate(cred->first);
   if (!principal) {
+    if (bearer) count_failure(ctx, request);
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, principal.error().message);
     return out;
   }
@@ -127,8 +196,20 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, {});
     return out;
   }
-  auto a = ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->first, action, space);
+  const bool user = cred->second && cred->second->user;
+  const bool bearer = !cred->second;
+  if (bearer) {
+    if (auto d = limited(ctx, request)) {
+      out.refusal = rate_limited(request, how, *d);
+      return out;
+    }
+  }
+  auto a = user ? ctx.runtime.store().admin_tokens().decide(user_principal(*cred->second->user),
+                                                            action, space)
+                : ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->first, action,
+                                           space);
   if (a.verdict != store::Verdict::allow) {
+    if (bearer && a.verdict == store::Verdict::unauthenticated) count_failure(ctx, request);
     out.refusal = refuse(request, how, a.verdict, a.message);
     return out;
   }
@@ -138,6 +219,10 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
 
 bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
              const std::string& space) {
+  if (caller.session && caller.session->user) {
+    return ctx.runtime.store().admin_tokens().decide(caller.principal, action, space).verdict ==
+           store::Verdict::allow;
+  }
   return ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), caller.token, action, space)
              .verdict == store::Verdict::allow;
 }

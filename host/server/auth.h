@@ -7,9 +7,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/context.h"
 #include "server/http.h"
+#include "server/rate_limit.h"
 #include "store/admin_tokens.h"
 
 namespace vitrine::server {
@@ -20,9 +22,10 @@ enum class Credentials { bearer, browser };
 
 struct Caller {
   store::Principal principal;
-  std::string token;                   // stays in memory; never logged or echoed
+  std::string token;                   // stays in memory; never logged or echoed; empty for users
   std::optional<SessionView> session;  // browser sessions only
-  // The name written into audit rows: api:<token id> or ui:<token id>.
+  // The name written into audit rows: api:<token id>, ui:<token id>, or
+  // user:<issuer host>/<subject> for a user signed in through OpenID Connect.
   std::string who() const;
   std::string csrf() const { return session ? session->csrf : std::string(); }
 };
@@ -40,6 +43,20 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
 // For optional parts of a page or answer (show token status to admins only).
 bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
              const std::string& space);
+
+// Who the caller is, for the page header: a display name (the user's name
+// as the provider reported it, or "token <id>" / "token <id> (<name>)") and
+// every role they hold. Principal::user is the audit name
+// (user:<issuer host>/<subject>), not meant for display.
+struct Identity {
+  std::string name;
+  std::vector<std::string> roles;  // platform-admin first
+  bool user = false;               // signed in through OpenID Connect
+};
+Identity identity_of(ServerContext& ctx, const Caller& caller);
+
+// 429 with Retry-After in the route's style (rate_limit.h).
+Response rate_limited(const Request& request, Credentials how, const RateDecision& decision);
 
 // The session of the request's cookie, when any.
 std::optional<SessionView> session_of(ServerContext& ctx, const Request& request);

@@ -7,12 +7,18 @@
 #include "render/engine.h"
 #include "runtime/runtime.h"
 #include "server/auth_cache.h"
+#include "server/oidc/client.h"
 #include "server/page_files.h"
+#include "server/rate_limit.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "server/sessions.h"
 
 namespace vitrine::server {
+
+// From auth: (ui_login_oidc.cpp).
+RateLimits sign_in_limits(const config::AuthConfig& auth);
+std::unique_ptr<oidc::Client> make_oidc_client(const ServerOptions& options);
 
 struct ServerContext {
   runtime::Runtime& runtime;
@@ -20,6 +26,10 @@ struct ServerContext {
   ServerOptions options;
   SessionStore sessions;
   AuthCache auth_cache;
+  // Sign-in attempts and bearer-token failures (rate_limit.h).
+  MemoryRateLimiter sign_in_limiter;
+  // OpenID Connect sign-in; null when auth.oidc is not configured.
+  std::unique_ptr<oidc::Client> oidc;
   PageFiles page_files;
   std::atomic<bool> ready{false};
 
@@ -28,7 +38,9 @@ struct ServerContext {
         engine(e),
         options(std::move(o)),
         sessions(options.sessions),
-        auth_cache([&r] { return r.store().changes(); }, std::chrono::seconds(1)) {}
+        auth_cache([&r] { return r.store().changes(); }, std::chrono::seconds(1)),
+        sign_in_limiter(sign_in_limits(options.auth)),
+        oidc(make_oidc_client(options)) {}
 };
 
 // One registration function per responsibility (one file each).
@@ -38,10 +50,19 @@ void add_api_render_routes(Router& router, ServerContext& ctx);   // api_render.
 void add_api_plugins_routes(Router& router, ServerContext& ctx);  // api_plugins.cpp
 void add_api_audit_routes(Router& router, ServerContext& ctx);    // api_audit.cpp
 void add_api_license_routes(Router& router, ServerContext& ctx);  // api_license.cpp
+void add_api_tokens_routes(Router& router, ServerContext& ctx);   // api_tokens.cpp
+void add_console_routes(Router& router, ServerContext& ctx);      // ui_console*.cpp
 void add_asset_routes(Router& router, ServerContext& ctx);        // assets.cpp
 void add_login_routes(Router& router, ServerContext& ctx);        // ui_login.cpp
+void add_oidc_login_routes(Router& router, ServerContext& ctx);   // ui_login_oidc.cpp
 void add_page_routes(Router& router, ServerContext& ctx);         // ui_pages.cpp
 void add_settings_routes(Router& router, ServerContext& ctx);     // ui_settings.cpp
 void add_plugin_ui_routes(Router& router, ServerContext& ctx);    // ui_plugins.cpp
+void add_embed_routes(Router& router, ServerContext& ctx);           // embed_routes.cpp
+void add_embed_api_routes(Router& router, ServerContext& ctx);       // embed_api.cpp
+void add_embed_settings_routes(Router& router, ServerContext& ctx);  // embed_settings_ui.cpp
+void add_share_link_routes(Router& router, ServerContext& ctx);      // share_link_view.cpp
+void add_share_links_api_routes(Router& router, ServerContext& ctx);  // share_links_api.cpp
+void add_oembed_routes(Router& router, ServerContext& ctx);          // oembed.cpp
 
 }  // namespace vitrine::server

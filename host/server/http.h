@@ -22,6 +22,10 @@ struct Request {
   std::string body;
   std::map<std::string, std::string> params;  // filled by the router from {name} segments
   std::string route;                          // the matched route template
+  // The client's address as the listener saw it (X-Forwarded-For when the
+  // peer is a trusted proxy); empty when the request did not come through
+  // the listener (tests calling Server::handle).
+  std::string client = {};
 
   // Empty when absent.
   std::string header(std::string_view lower_name) const;

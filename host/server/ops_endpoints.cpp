@@ -55,6 +55,8 @@ class StorageHealth {
 
  private:
   std::string probe(ServerContext& ctx) {
+    // A PostgreSQL store has no file here: the ping below is the probe.
+    if (ctx.runtime.config().store_backend != "sqlite") return ping(ctx);
     const auto db = ctx.runtime.config().data_dir / store::kSqliteFileName;
     struct stat st {};
     if (::stat(db.c_str(), &st) != 0) {
@@ -69,6 +71,10 @@ class StorageHealth {
       return "the database file vitrine.db was replaced while serving; restart vitrine so it "
              "opens the file on disk";
     }
+    return ping(ctx);
+  }
+
+  static std::string ping(ServerContext& ctx) {
     auto st_ping = ctx.runtime.store().backend().ping();
     if (!st_ping) return st_ping.error().message;
     return "";

@@ -26,7 +26,11 @@ void apply_security_headers(Response& response, const std::string& frame_ancesto
   // referrer ever leaves this origin either way.
   response.set_header("Referrer-Policy", "same-origin");
   if (response.is_html()) {
-    response.set_header("Content-Security-Policy", html_csp(frame_ancestors));
+    // Embeds (server/embed_render.h) set their own CSP: scripts from this
+    // origin and the space's frame-ancestors. Every other HTML gets this one.
+    if (!response.has_header("Content-Security-Policy")) {
+      response.set_header("Content-Security-Policy", html_csp(frame_ancestors));
+    }
   } else if (!response.has_header("Content-Security-Policy")) {
     // JSON, text and redirects are never documents to render or frame.
     response.set_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");

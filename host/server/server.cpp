@@ -33,6 +33,7 @@ ServerOptions options_from_config(const config::Config& config) {
   o.requests_per_second_per_client = config.requests_per_second_per_client;
   o.request_burst_per_client = config.request_burst_per_client;
   o.trusted_proxies = config.trusted_proxies;
+  o.auth = config.auth;
   return o;
 }
 
@@ -45,11 +46,20 @@ struct Server::Impl {
     add_api_plugins_routes(router, ctx);
     add_api_audit_routes(router, ctx);
     add_api_license_routes(router, ctx);
+    add_api_tokens_routes(router, ctx);
     add_asset_routes(router, ctx);
     add_login_routes(router, ctx);
+    add_oidc_login_routes(router, ctx);
     add_page_routes(router, ctx);
     add_settings_routes(router, ctx);
     add_plugin_ui_routes(router, ctx);
+    add_console_routes(router, ctx);
+    add_embed_routes(router, ctx);
+    add_embed_api_routes(router, ctx);
+    add_embed_settings_routes(router, ctx);
+    add_share_link_routes(router, ctx);
+    add_share_links_api_routes(router, ctx);
+    add_oembed_routes(router, ctx);
   }
 
   Response dispatch(Request& request);

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "config/auth_config.h"
 #include "server/http.h"
 #include "server/sessions.h"
 
@@ -58,6 +59,9 @@ struct ServerOptions {
   std::string metrics_token;
   std::filesystem::path pages_dir;  // <data_dir>/pages; pages of space S in pages_dir/S
   SessionLimits sessions;
+  // Sign-in methods, OpenID Connect and sign-in rate limits (auth:).
+  config::AuthConfig auth;
+  std::string oidc_client_secret;  // auth.oidc.client_secret_file's content; never logged
 };
 
 // Server options from vitrine.yml (listen, server.*, data_dir).

@@ -47,7 +47,18 @@ std::optional<SessionView> SessionStore::create(const std::string& admin_token) 
   std::lock_guard lock(mu_);
   evict_locked(now);
   sessions_[id] = Entry{csrf, store::crypto::SecretString(admin_token), now, now, {}};
-  return SessionView{id, csrf, admin_token};
+  return SessionView{id, csrf, admin_token, std::nullopt};
+}
+
+std::optional<SessionView> SessionStore::create(const SessionUser& user) {
+  std::string id = random_hex_id();
+  std::string csrf = random_hex_id();
+  if (id.empty() || csrf.empty()) return std::nullopt;
+  const auto now = Clock::now();
+  std::lock_guard lock(mu_);
+  evict_locked(now);
+  sessions_[id] = Entry{csrf, store::crypto::SecretString(std::string()), now, now, {}, user};
+  return SessionView{id, csrf, {}, user};
 }
 
 std::optional<SessionView> SessionStore::find(const std::string& id) {
@@ -61,7 +72,7 @@ std::optional<SessionView> SessionStore::find(const std::string& id) {
     return std::nullopt;
   }
   it->second.last_seen = now;
-  return SessionView{id, it->second.csrf, std::string(it->second.token.view())};
+  return SessionView{id, it->second.csrf, std::string(it->second.token.view()), it->second.user};
 }
 
 void SessionStore::remove(const std::string& id) {

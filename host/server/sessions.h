@@ -3,6 +3,11 @@
 // every request is re-authorized against the store (a revoked token ends
 // its sessions at once). Sessions expire after an idle and an absolute
 // lifetime and are lost on restart by design.
+//
+// A session holds either an admin token (the token form) or a user signed
+// in through OpenID Connect: their audit name, display name and the roles
+// their groups mapped to at sign-in (roles are not re-read until the next
+// sign-in; the absolute lifetime bounds how long a removed group lingers).
 #pragma once
 
 #include <chrono>
@@ -11,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/crypto/secure_bytes.h"
 
@@ -22,10 +28,19 @@ struct SessionLimits {
   std::size_t max_sessions = 10'000;  // the oldest is dropped beyond this
 };
 
+// A user signed in through OpenID Connect.
+struct SessionUser {
+  std::string who;           // audit name: user:<issuer host>/<subject>
+  std::string display_name;  // name, else preferred_username, else email, else subject
+  std::vector<std::string> roles;
+  std::string id_token;  // the RP-initiated logout hint (never leaves the server otherwise)
+};
+
 struct SessionView {
   std::string id;
   std::string csrf;   // the per-session token every form carries
-  std::string token;  // the admin token (never leaves the server)
+  std::string token;  // the admin token (never leaves the server); empty for a user
+  std::optional<SessionUser> user;
 };
 
 class SessionStore {
@@ -35,6 +50,7 @@ class SessionStore {
   // [thread-safe] Returns the new session; nullopt when the random
   // generator fails.
   std::optional<SessionView> create(const std::string& admin_token);
+  std::optional<SessionView> create(const SessionUser& user);
   std::optional<SessionView> find(const std::string& id);
   void remove(const std::string& id);
 
@@ -52,6 +68,7 @@ class SessionStore {
     Clock::time_point created;
     Clock::time_point last_seen;
     std::string flash;
+    std::optional<SessionUser> user = {};
   };
   void evict_locked(Clock::time_point now);
 

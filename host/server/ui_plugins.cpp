@@ -19,6 +19,7 @@
 #include "server/context.h"
 #include "server/csrf.h"
 #include "server/ui/html.h"
+#include "server/ui_console.h"
 #include "store/plugin_store.h"
 
 namespace vitrine::server {
@@ -93,7 +94,17 @@ std::string actions_html(const runtime::PluginStatus& p, const std::string& runn
   const std::string fields =
       "<input type=\"hidden\" name=\"version\" value=\"" + ui::esc(a.version) + "\">";
   const std::string base = std::string(kPage) + "/" + a.plugin_id;
-  if (p.state == "awaiting-approval") {
+  if (p.running) {
+    // LC-6: the emergency stop. The reason is required and kept in the audit.
+    const std::string field_id = "withdraw-reason-" + a.plugin_id;
+    return ui::button_form(base + "/withdraw", "Withdraw approval", csrf,
+                           "<label for=\"" + ui::esc(field_id) + "\">Reason</label> <input id=\"" +
+                               ui::esc(field_id) +
+                               "\" name=\"reason\" required maxlength=\"200\" size=\"18\">",
+                           "danger");
+  }
+  if (p.state == "awaiting-approval" ||
+      (p.state == "refused" && p.rule == "plugin-approval-withdrawn")) {
     return ui::button_form(base + "/approve", "Approve", csrf,
                            fields + "<input type=\"hidden\" name=\"library_sha256\" value=\"" +
                                ui::esc(a.library_sha256) + "\">");
@@ -163,18 +174,20 @@ void add_plugin_ui_routes(Router& router, ServerContext& ctx) {
     s.title = "Plugins";
     s.csrf = csrf;
     s.plugins_link = true;
+    s.who = console::signed_in_text(*auth.caller);
     if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html =
         "<h1>Plugins</h1><p class=\"muted\">Every installed plugin version. A newer version "
         "waits for approval of its exact files and permissions while the approved one keeps "
         "running; an approved version that does not run is on standby, and rolling back to it "
-        "needs no new approval. The same operations: <code>vitrine plugins status|approve|"
-        "rollback</code> and <code>/api/v1/plugins</code>.</p>";
+        "needs no new approval; withdrawing an approval stops every version of the plugin. The "
+        "same operations: <code>vitrine plugins status|approve|rollback|withdraw</code> and <code>/api/v1/plugins</code>.</p>";
     if (plugins.empty()) {
       s.body_html += "<p>No plugin is installed.</p>";
     } else {
       s.body_html += table_html(plugins, csrf);
     }
+    s.body_html += console::plugin_console_sections(ctx, csrf);
     if (csrf.empty()) {
       // Bearer-only visitors (scripts) get the view without forms: the forms
       // need a browser session for their CSRF token.
@@ -215,6 +228,28 @@ void add_plugin_ui_routes(Router& router, ServerContext& ctx) {
     return back(ctx, call,
                 "Approved " + label(a) + "; it is " + now->state +
                     (now->running ? " now." : " (" + now->detail + ")."));
+  });
+
+  // Form: reason. Withdraws every approval of the plugin in force (LC-6).
+  router.add("POST", std::string(kPage) + "/{id}/withdraw", [&ctx](Request& req) {
+    const std::string id = req.param("id");
+    auto g = guard(ctx, req);
+    if (auto* r = std::get_if<Response>(&g)) return std::move(*r);
+    auto& call = std::get<FormCall>(g);
+    if (!manifest::valid_plugin_id(id)) {
+      return back_with_error(ctx, call, "No plugin '" + id.substr(0, 64) + "' is installed.");
+    }
+    auto n = ctx.runtime.store().approvals().withdraw(call.caller.who(), id, call.form["reason"]);
+    if (!n) return back_with_error(ctx, call, "Not withdrawn: " + n.error().message);
+    const std::string apply_error = ctx.runtime.apply_plugins();
+    if (!apply_error.empty()) {
+      return back_with_error(ctx, call,
+                             "Withdrew the approval of " + id +
+                                 ", but this host could not apply it yet: " + apply_error);
+    }
+    return back(ctx, call,
+                "Withdrew the approval of " + id +
+                    "; no version of it runs now. Approving a version lets it run again.");
   });
 
   // Form: version (an approved version of the plugin).

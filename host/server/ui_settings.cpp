@@ -13,7 +13,9 @@
 #include "server/auth.h"
 #include "server/context.h"
 #include "server/csrf.h"
+#include "server/embed_settings_ui.h"
 #include "server/ui/html.h"
+#include "server/ui_console.h"
 #include "store/report.h"
 
 namespace vitrine::server {
@@ -122,6 +124,10 @@ std::string plugins_section(ServerContext& ctx, const store::SpaceView& view,
 std::string audit_section(ServerContext& ctx, const std::string& space) {
   // This space only, not an earlier deleted space with the same key.
   auto q = ctx.runtime.store().audit().current_generation(space);
+  if (q) {
+    q->newest_first = true;  // the 50 newest, read as such
+    q->limit = 50;
+  }
   auto rows = q ? ctx.runtime.store().audit().query(*q)
                 : store::Result<std::vector<store::AuditRow>>(q.error());
   std::string h = "<section><h2>Audit log</h2>";
@@ -158,12 +164,16 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     s.csrf = csrf;
     s.settings_link = true;
     s.plugins_link = permits(ctx, *auth.caller, Action::plugin_approve, "");
+    s.who = console::signed_in_text(*auth.caller);
     if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html = "<h1>Settings of " +
                   ui::esc(view->space.display_name.empty() ? space : view->space.display_name) +
                   "</h1>" + connection_section(*view);
     if (!csrf.empty()) {
       s.body_html += token_section(*view, csrf) + plugins_section(ctx, *view, csrf);
+      if (permits(ctx, *auth.caller, Action::plugin_enable, space)) {
+        s.body_html += embed_settings_section(ctx, req, space, csrf);
+      }
     } else {
       // Bearer-only visitors (scripts) get the view without forms: the
       // forms need a browser session for their CSRF token.

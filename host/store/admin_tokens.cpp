@@ -2,14 +2,20 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
+#include "store/report.h"
 
 namespace vitrine::store {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "vtr_";
 constexpr std::size_t kTokenSecretBytes = 32;
+constexpr std::size_t kMaxTokenName = 64;
+// last_used_at is written at most this often per token.
+constexpr int64_t kTouchIntervalMs = 60'000;
 
 enum class Needs { platform, space_admin, viewer };
 
@@ -92,12 +98,55 @@ std::string to_string(const Role& role) {
   return "viewer:" + role.space;
 }
 
+bool Principal::platform_admin() const {
+  return std::any_of(roles.begin(), roles.end(),
+                     [](const Role& r) { return r.kind == Role::Kind::platform_admin; }) ||
+         (roles.empty() && role.kind == Role::Kind::platform_admin);
+}
+
+bool Principal::holds(Role::Kind kind, const std::string& space) const {
+  auto match = [&](const Role& r) { return r.kind == kind && r.space == space; };
+  return roles.empty() ? match(role) : std::any_of(roles.begin(), roles.end(), match);
+}
+
+Principal principal_of(std::vector<Role> roles) {
+  auto rank = [](const Role& r) { return static_cast<int>(r.kind); };
+  std::stable_sort(roles.begin(), roles.end(),
+                   [&](const Role& a, const Role& b) { return rank(a) < rank(b); });
+  roles.erase(std::unique(roles.begin(), roles.end(),
+                          [](const Role& a, const Role& b) {
+                            return a.kind == b.kind && a.space == b.space;
+                          }),
+              roles.end());
+  Principal p;
+  if (!roles.empty()) p.role = roles.front();
+  p.roles = std::move(roles);
+  return p;
+}
+
 Result<CreatedToken> AdminTokens::create(const std::string& who, std::string_view role_text) {
+  return create(who, role_text, "", 0);
+}
+
+Result<CreatedToken> AdminTokens::create(const std::string& who, std::string_view role_text,
+                                         const std::string& name, int64_t expires_at_ms) {
   auto role = parse_role(role_text);
   CreatedToken out;
   AuditEvent ev{who, role ? role->space : "", "admin-token.create", std::string(role_text), "", {}};
   auto st = run_audited(ctx_, ev, [&]() -> Status {
     if (!role) return role.error();
+    if (name.size() > kMaxTokenName ||
+        std::any_of(name.begin(), name.end(), [](char c) { return c < 0x20 || c > 0x7e; })) {
+      return make_error(Errc::invalid,
+                        "a token name is at most 64 printable ASCII characters; "
+                        "use a short name such as 'ci-docs-export'");
+    }
+    if (expires_at_ms != 0 && expires_at_ms <= ctx_.now()) {
+      return make_error(Errc::invalid,
+                        "the expiry lies in the past; give a duration such as --expires 90d");
+    }
+    out.row.name = name;
+    out.row.expires_at_ms = expires_at_ms;
     if (role->kind != Role::Kind::platform_admin) {
       auto sp = ctx_.db.get_space(role->space);
       if (!sp) return sp.error();
@@ -145,6 +194,14 @@ Result<Principal> AdminTokens::authenticate(std::string_view token) {
       CRYPTO_memcmp(row->hash.data(), hash.data(), hash.size()) != 0 || row->revoked_at_ms != 0) {
     return unauth;
   }
+  const int64_t now = ctx_.now();
+  if (row->expires_at_ms != 0 && now >= row->expires_at_ms) {
+    return make_error(Errc::denied, "admin token " + row->id +
+                                        (row->name.empty() ? "" : " ('" + row->name + "')") +
+                                        " expired at " + format_time(row->expires_at_ms) +
+                                        "; ask a platform admin for a new one ('vitrine tokens "
+                                        "create --expires 90d')");
+  }
   auto role = parse_role(row->role);
   if (!role) return role.error();
   if (role->kind != Role::Kind::platform_admin) {
@@ -158,47 +215,69 @@ Result<Principal> AdminTokens::authenticate(std::string_view token) {
     }
     if (row->space_id.empty() || row->space_id != sp->id) return unauth;
   }
-  return Principal{row->id, *role};
+  // Recording the use is best effort: a database that refuses writes must
+  // not refuse reads with a valid token.
+  if (now - row->last_used_at_ms >= kTouchIntervalMs) (void)ctx_.db.touch_admin_token(row->id, now);
+  Principal p = principal_of({*role});
+  p.token_id = row->id;
+  return p;
 }
 
 Authorization AdminTokens::authorize(std::string_view token, Action action,
                                      const std::string& space) {
-  Authorization a;
   auto who = authenticate(token);
   if (!who) {
+    Authorization a;
     a.verdict = Verdict::unauthenticated;
     a.message = who.error().message;
     return a;
   }
-  a.principal = *who;
+  return decide(*who, action, space);
+}
+
+Authorization AdminTokens::decide(const Principal& principal, Action action,
+                                  const std::string& space) {
+  Authorization a;
+  a.principal = principal;
   const ActionRule& rule = rule_for(action);
-  const Role& role = who->role;
-  const bool platform = role.kind == Role::Kind::platform_admin;
-  if (rule.space_scoped) {
+  const std::vector<Role> single{principal.role};
+  const std::vector<Role>& roles = principal.roles.empty() ? single : principal.roles;
+  const bool exists = rule.space_scoped && ctx_.db.get_space(space).ok();
+  bool any_denied = false;
+  std::string denied_message;
+  for (const Role& role : roles) {
+    const bool platform = role.kind == Role::Kind::platform_admin;
     // Another space, or a space that does not exist: the same answer.
-    const bool exists = ctx_.db.get_space(space).ok();
-    if (!exists || (!platform && role.space != space)) {
-      a.verdict = Verdict::not_found;
-      a.message = "space '" + space + "' not found";
+    if (rule.space_scoped && (!exists || (!platform && role.space != space))) continue;
+    bool allowed = false;
+    switch (rule.needs) {
+      case Needs::platform:
+        allowed = platform;
+        break;
+      case Needs::space_admin:
+        allowed = platform || role.kind == Role::Kind::space_admin;
+        break;
+      case Needs::viewer:
+        allowed = true;
+        break;
+    }
+    if (allowed) {
+      a.verdict = Verdict::allow;
+      a.message.clear();
       return a;
     }
+    if (!any_denied) {
+      any_denied = true;
+      denied_message = "role " + to_string(role) + " may not do this; ask a " +
+                       (rule.needs == Needs::platform ? "platform admin" : "space admin");
+    }
   }
-  bool allowed = false;
-  switch (rule.needs) {
-    case Needs::platform:
-      allowed = platform;
-      break;
-    case Needs::space_admin:
-      allowed = platform || role.kind == Role::Kind::space_admin;
-      break;
-    case Needs::viewer:
-      allowed = true;
-      break;
-  }
-  a.verdict = allowed ? Verdict::allow : Verdict::denied;
-  if (!allowed) {
-    a.message = "role " + to_string(role) + " may not do this; ask a " +
-                (rule.needs == Needs::platform ? "platform admin" : "space admin");
+  if (any_denied) {
+    a.verdict = Verdict::denied;
+    a.message = denied_message;
+  } else {
+    a.verdict = Verdict::not_found;
+    a.message = "space '" + space + "' not found";
   }
   return a;
 }

@@ -13,8 +13,18 @@
 //              space: another space's resources are indistinguishable from
 //              missing ones (P6)
 //   denied     the role is for this space but too weak (viewer doing admin)
-//   unauthenticated  unknown or revoked token, or a space token whose space
-//                    was deleted (even if a space with that key exists again)
+//   unauthenticated  unknown, revoked or expired token, or a space token whose
+//                    space was deleted (even if a space with that key exists again)
+//
+// Token fields the console and the JSON API show (AdminTokenRow, backend.h):
+//   id, name, role, created_at/by, expires_at (0 = never), last_used_at
+//   (0 = never; written at most once a minute per token, so it is accurate
+//   to a minute), revoked_at (0 = active). Never the token or its hash.
+//
+// Principals hold one role (a token) or several (a user signed in through
+// OpenID Connect, roles from auth.oidc.roles). decide() is the one table
+// lookup for both: allow when any role allows; not_found when no role is for
+// that space (P6); denied when a role is for the space but too weak.
 #pragma once
 
 #include <string>
@@ -55,9 +65,17 @@ Result<Role> parse_role(std::string_view text);
 std::string to_string(const Role& role);
 
 struct Principal {
-  std::string token_id;
-  Role role;
+  std::string token_id;  // empty for a signed-in user
+  Role role;             // the strongest role (platform-admin first); roles[0]
+  std::vector<Role> roles;
+  std::string user;  // a signed-in user's audit name (user:HOST/SUBJECT); empty for tokens
+  bool platform_admin() const;
+  bool holds(Role::Kind kind, const std::string& space) const;
 };
+
+// A principal of these roles, ordered platform-admin first, then space
+// admins, then viewers (role == roles[0]); roles must not be empty.
+Principal principal_of(std::vector<Role> roles);
 
 struct Authorization {
   Verdict verdict = Verdict::unauthenticated;
@@ -75,6 +93,10 @@ class AdminTokens {
   explicit AdminTokens(Context ctx) : ctx_(std::move(ctx)) {}
 
   Result<CreatedToken> create(const std::string& who, std::string_view role);
+  // name: what it is for (at most 64 printable characters); expires_at_ms 0
+  // = never, otherwise it must lie in the future.
+  Result<CreatedToken> create(const std::string& who, std::string_view role,
+                              const std::string& name, int64_t expires_at_ms);
   Result<std::vector<AdminTokenRow>> list();
   Status revoke(const std::string& who, const std::string& id);
 
@@ -82,6 +104,8 @@ class AdminTokens {
   // `space` is empty for platform-wide actions (space_list, space_create,
   // plugin_approve, admin_tokens).
   Authorization authorize(std::string_view token, Action action, const std::string& space);
+  // The same table for a principal already authenticated (a user session).
+  Authorization decide(const Principal& principal, Action action, const std::string& space);
 
  private:
   Context ctx_;

@@ -94,8 +94,46 @@ std::vector<std::string> permission_diff(const PermissionSet& from, const Permis
 Result<std::optional<ApprovalRow>> Approvals::latest(const std::string& plugin_id) {
   auto rows = ctx_.db.list_approvals(plugin_id);
   if (!rows) return rows.error();
-  if (rows->empty()) return std::optional<ApprovalRow>{};
-  return std::optional<ApprovalRow>{rows->back()};
+  // Withdrawn approvals are history, not permission (LC-6).
+  for (auto it = rows->rbegin(); it != rows->rend(); ++it) {
+    if (it->withdrawn_at_ms == 0) return std::optional<ApprovalRow>{*it};
+  }
+  return std::optional<ApprovalRow>{};
+}
+
+Result<int> Approvals::withdraw(const std::string& who, const std::string& plugin_id,
+                                const std::string& reason) {
+  if (reason.empty()) {
+    return make_error(Errc::invalid,
+                      "say why the approval of '" + plugin_id +
+                          "' is withdrawn (--reason TEXT): the reason is kept in the audit");
+  }
+  int withdrawn = 0;
+  AuditEvent ev{who, "", "plugin.withdraw", plugin_id, "", {{"withdraw_reason", reason, false}}};
+  auto st = run_audited(ctx_, ev, [&]() -> Status {
+    auto n = ctx_.db.withdraw_approvals(plugin_id, ctx_.now(), who);
+    if (!n) return n.error();
+    if (*n == 0) {
+      return make_error(Errc::not_found, "plugin '" + plugin_id +
+                                             "' has no approval in force; nothing to withdraw "
+                                             "(vitrine plugins approvals " +
+                                             plugin_id + " lists its history)");
+    }
+    withdrawn = *n;
+    // A rollback pin names a version that can no longer run.
+    auto pins = ctx_.db.list_pins();
+    if (!pins) return pins.error();
+    for (const auto& p : *pins) {
+      if (p.plugin_id == plugin_id) return ctx_.db.delete_pin(plugin_id);
+    }
+    return ok_status();
+  });
+  if (!st) return st.error();
+  if (ctx_.log) {
+    ctx_.log->info("plugin.approval_withdrawn",
+                   {{"plugin", plugin_id}, {"approvals", std::to_string(withdrawn)}});
+  }
+  return withdrawn;
 }
 
 Result<ApprovalRow> Approvals::approve(const std::string& who, const manifest::Manifest& m) {
@@ -228,6 +266,7 @@ Result<std::map<std::string, PermissionSet>> Approvals::latest_permissions() {
   if (!rows) return rows.error();
   std::map<std::string, PermissionSet> out;
   for (const auto& r : *rows) {  // oldest first: later rows overwrite
+    if (r.withdrawn_at_ms != 0) continue;
     auto p = parse_permissions_json(r.permissions_json);
     if (!p) return p.error();
     out[r.plugin_id] = *p;

@@ -57,6 +57,12 @@ class Approvals {
   // how many were pinned.
   Result<int> pin_legacy(const std::vector<LoadedArtifact>& artifacts);
   // The diff from the latest approval to `m` (everything '+' when never approved).
+  // Withdraws every approval of the plugin in force (LC-6): no version of
+  // it runs anywhere until a platform admin approves again (a new row).
+  // Audited "plugin.withdraw" with the reason; a rollback pin ends. Returns
+  // how many approvals were withdrawn; not_found when none was in force.
+  Result<int> withdraw(const std::string& who, const std::string& plugin_id,
+                       const std::string& reason);
   Result<std::vector<std::string>> diff(const manifest::Manifest& m);
   Result<RunDecision> decide(const manifest::Manifest& m);
   Result<std::vector<ApprovalRow>> list(const std::optional<std::string>& plugin_id);

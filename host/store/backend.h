@@ -109,6 +109,10 @@ struct ApprovalRow {
   // version and permission set is pinned to it (Approvals::pin_legacy).
   std::string manifest_sha256;
   std::string library_sha256;
+  // Set when a platform admin withdrew the plugin's approval (LC-6): the
+  // row stays, as history, but covers nothing any more. 0: in force.
+  int64_t withdrawn_at_ms = {};
+  std::string withdrawn_by = {};
 };
 
 struct EnablementRow {
@@ -149,6 +153,20 @@ struct AdminTokenRow {
   // Space roles: the id of the space the token was created for. The token
   // is honoured only while the space with its key still has this id.
   std::string space_id = {};
+  std::string name = {};        // what it is for ("ci-docs-export"); may be empty
+  int64_t expires_at_ms = 0;    // 0 = never expires
+  int64_t last_used_at_ms = 0;  // 0 = never used; updated at most once a minute
+};
+
+// A person who signed in through OpenID Connect (issuer + subject is the
+// identity; name and email are as the provider last reported them).
+struct UserRow {
+  std::string issuer;
+  std::string subject;
+  std::string name;
+  std::string email;
+  int64_t first_login_ms = 0;
+  int64_t last_login_ms = 0;
 };
 
 struct AuditRow {
@@ -185,6 +203,15 @@ struct AuditQuery {
   int64_t limit = 100000;
   // One generation of a space only (its id); unset: every generation of `space`.
   std::optional<std::string> space_id = {};
+  // Rows written before this time only (exclusive); 0: no upper bound.
+  int64_t until_ms = 0;
+  // Rows of this actor only (exact `who`, e.g. "ui:tok_..." or "local:root").
+  std::optional<std::string> who = {};
+  // Newest first (the admin views and exports: `limit` keeps the newest
+  // rows); false: oldest first (chain walks, usage).
+  bool newest_first = false;
+  // Paging newest first: rows with a smaller id only; 0: from the newest.
+  int64_t before_id = 0;
 };
 
 // The desired-state change feed: one row. Every desired-state write bumps
@@ -194,6 +221,31 @@ struct ChangeFeed {
   int64_t seq = 0;
   int64_t keyring_generation = 0;
   int64_t changed_at_ms = 0;
+};
+
+// An origin a space admin allows to frame the space's embeds and share
+// links (CSP frame-ancestors; store/embed_settings.h validates it).
+struct EmbedOriginRow {
+  std::string space;
+  std::string origin;  // https://host[:port], https://*.suffix or loopback http
+  int64_t added_at_ms = 0;
+  std::string added_by;
+};
+
+// A share link (store/share_links.h): a signed, expiring, revocable
+// read-only link to one page or one macro of a space. The signature is not
+// stored; it is recomputed from these fields and the space's share-link key.
+struct ShareLinkRow {
+  std::string id;        // 32 lowercase hex chars, random
+  std::string space;     // the space key
+  std::string space_id;  // the space generation the link was created in
+  std::string page;      // page name ([a-z0-9-]{1,64})
+  int64_t macro = 0;     // 1-based index of the macro on the page; 0: the whole page
+  int64_t expires_at_ms = 0;
+  int64_t created_at_ms = 0;
+  std::string created_by;
+  int64_t revoked_at_ms = 0;  // 0 = active
+  std::string revoked_by = {};
 };
 
 // One sealed known value per key id (store/key_check.h).
@@ -249,6 +301,13 @@ class Backend {
       const std::optional<std::string>& plugin_id) = 0;  // oldest first
   virtual Status pin_approval_artifact(int64_t approval_id, const std::string& manifest_sha256,
                                        const std::string& library_sha256) = 0;
+  // Marks every approval of the plugin that is still in force withdrawn;
+  // returns how many were. Rows are never deleted (history).
+  virtual Result<int> withdraw_approvals(const std::string& plugin_id, int64_t at_ms,
+                                         const std::string& who) {
+    (void)plugin_id, (void)at_ms, (void)who;
+    return make_error(Errc::io, "this storage backend does not record approval withdrawals");
+  }
   virtual Status set_enabled(const EnablementRow& row) = 0;
   virtual Status delete_enabled(const std::string& space, const std::string& plugin_id) = 0;
   virtual Result<std::vector<EnablementRow>> list_enabled(const std::string& space) = 0;
@@ -289,6 +348,24 @@ class Backend {
   virtual Result<AdminTokenRow> find_admin_token_by_hash(const std::string& hash) = 0;
   virtual Result<std::vector<AdminTokenRow>> list_admin_tokens() = 0;
   virtual Status revoke_admin_token(const std::string& id, int64_t at_ms) = 0;
+  // Sets last_used_at (the caller decides how often).
+  virtual Status touch_admin_token(const std::string& id, int64_t at_ms) {
+    (void)id, (void)at_ms;
+    return make_error(Errc::io, "this storage backend does not record token use");
+  }
+
+  // Users signed in through OpenID Connect: insert, or update name, email
+  // and last_login of (issuer, subject); first_login is kept. SQLite
+  // implements these and touch_admin_token (migration 6); a backend that
+  // does not yet answers with an error (sign-in still works, the user is
+  // not recorded and the failure is logged).
+  virtual Status upsert_user(const UserRow& row) {
+    (void)row;
+    return make_error(Errc::io, "this storage backend does not record users");
+  }
+  virtual Result<std::vector<UserRow>> list_users() {
+    return make_error(Errc::io, "this storage backend does not record users");
+  }
 
   // Audit (append-only).
   virtual Result<int64_t> append_audit(const AuditRow& row) = 0;
@@ -306,6 +383,38 @@ class Backend {
   // Deletes the rows with id <= through_id and records (id, link, count) as
   // the new chain anchor; call inside a transaction.
   virtual Status prune_audit(int64_t through_id, const std::string& through_hash, int64_t rows) = 0;
+
+  // Embed settings: the origins allowed to frame a space's embeds, sorted
+  // by origin; replace_embed_origins swaps the whole list.
+  virtual Result<std::vector<EmbedOriginRow>> list_embed_origins(const std::string& space) {
+    (void)space;
+    return make_error(Errc::io, "this storage backend does not store embed settings");
+  }
+  virtual Status replace_embed_origins(const std::string& space,
+                                       const std::vector<EmbedOriginRow>& rows) {
+    (void)space, (void)rows;
+    return make_error(Errc::io, "this storage backend does not store embed settings");
+  }
+
+  // Share links. get_share_link finds a link by id in any space (the
+  // caller checks the space generation); list and revoke are per space.
+  virtual Status insert_share_link(const ShareLinkRow& row) {
+    (void)row;
+    return make_error(Errc::io, "this storage backend does not store share links");
+  }
+  virtual Result<ShareLinkRow> get_share_link(const std::string& id) {
+    (void)id;
+    return make_error(Errc::io, "this storage backend does not store share links");
+  }
+  virtual Result<std::vector<ShareLinkRow>> list_share_links(const std::string& space) {
+    (void)space;
+    return make_error(Errc::io, "this storage backend does not store share links");
+  }
+  virtual Status revoke_share_link(const std::string& space, const std::string& id, int64_t at_ms,
+                                   const std::string& by) {
+    (void)space, (void)id, (void)at_ms, (void)by;
+    return make_error(Errc::io, "this storage backend does not store share links");
+  }
 
   // Key rotation: every encrypted record, and a compare-and-swap update.
   virtual Result<std::vector<EncryptedRef>> list_encrypted() = 0;

@@ -229,7 +229,8 @@ Status PluginStore::pin(const std::string& who, const std::string& plugin_id,
       if (a.plugin_id != plugin_id || a.version != version) continue;
       installed = true;
       for (const auto& ap : *approvals) {
-        if (ap.version == version && ap.manifest_sha256 == a.manifest_sha256 &&
+        if (ap.withdrawn_at_ms == 0 && ap.version == version &&
+            ap.manifest_sha256 == a.manifest_sha256 &&
             ap.library_sha256 == a.library_sha256) {
           return ctx_.db.set_pin(PinRow{plugin_id, version, ctx_.now(), who});
         }

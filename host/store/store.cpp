@@ -2,11 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "store/instance_marker.h"
 #include "store/key_check.h"
+#include "store/postgres/postgres_backend.h"
 #include "store/sqlite/sqlite_backend.h"
 
 namespace vitrine::store {
@@ -66,6 +68,27 @@ Error with_damage_advice(Error e, const std::filesystem::path& dir) {
   return e;
 }
 
+// The password comes from a file with the keyring file's rules; it is
+// handed to libpq and never put into a message.
+Result<std::unique_ptr<Backend>> open_postgres(const StoreOptions& options, bool allow_create) {
+  if (options.url.empty()) {
+    return make_error(Errc::invalid,
+                      "store.backend is postgres but store.url is empty; set store.url to "
+                      "postgres://USER@HOST:PORT/DATABASE?sslmode=verify-full");
+  }
+  PostgresOptions po;
+  po.url = options.url;
+  po.allow_create = allow_create;
+  if (!options.password_file.empty()) {
+    auto password = read_postgres_password(options.password_file);
+    if (!password) return password.error();
+    po.password = std::move(*password);
+  }
+  auto b = open_postgres_backend(po);
+  std::fill(po.password.begin(), po.password.end(), '\0');
+  return b;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
@@ -95,9 +118,27 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
       // First initialisation, or a directory from before markers existed.
       if (auto m = write_instance_marker(dir, options.now()); !m) return m.error();
     }
+  } else if (options.backend == "postgres") {
+    const auto marker = read_instance_marker(dir);
+    auto b = open_postgres(options, !marker || options.allow_init);
+    if (!b) return b.error();
+    s->backend_ = std::move(*b);
+    if (options.quick_check) {
+      auto check = s->backend_->quick_check();
+      if (!check) return check.error();
+      if (*check != "ok") {
+        return make_error(Errc::io, "the PostgreSQL database " + redact_postgres_url(options.url) +
+                                        " is incomplete (" + *check +
+                                        "); restore it from a backup");
+      }
+    }
+    if (!marker) {
+      if (auto m = write_instance_marker(dir, options.now()); !m) return m.error();
+    }
   } else {
     return make_error(Errc::invalid, "storage backend '" + options.backend +
-                                         "' is not available in this build; use sqlite");
+                                         "' is not known; set store.backend to sqlite or "
+                                         "postgres");
   }
   s->audit_ = std::make_unique<AuditLog>(*s->backend_, options.now);
   s->license_audit_ =

@@ -25,7 +25,13 @@ namespace vitrine::store {
 
 struct StoreOptions {
   std::filesystem::path data_dir = "vitrine-data";
-  std::string backend = "sqlite";          // the only one today; "postgresql" follows
+  std::string backend = "sqlite";  // sqlite | postgres
+  // backend "postgres": the database (libpq URI without a password, e.g.
+  // postgres://vitrine@db.internal:5432/vitrine?sslmode=verify-full) and the
+  // file holding its password (the keyring file's rules; empty: none). The
+  // data directory still holds the INSTANCE marker and plugin artifacts.
+  std::string url;
+  std::filesystem::path password_file;
   std::optional<crypto::Keyring> keyring;  // absent: encrypting operations refuse
   // The file `keyring` was read from; a running host re-reads it when a
   // record names a key it does not hold or the keyring generation moves.

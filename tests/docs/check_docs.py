@@ -51,6 +51,8 @@ NOT_RULE_CALLS = {
 }
 NOT_RULES = {
     # value: reason
+    "share-links": "CLI subcommand name (vitrine share-links)",
+    "md-table": "audit output format (vitrine audit --format, GET /api/v1/audit?format=)",
     "client-gone": "cancellation reason (blocking.h), shown inside the render-abandoned message",
     "server-stopping": "cancellation reason (blocking.h); also a rule id where the engine uses it",
     "keep-alive": "HTTP header token",
@@ -82,6 +84,8 @@ NOT_RULES = {
     "license-clock": "file name in the data directory",
     "not-found": "status/verdict name returned by to_string()",
     "not-licensed": "plugin status name",
+    "d-solo": "Grafana URL path segment (/d-solo/UID, host/pages/grafana_link.cpp)",
+    "panel-image": "macro key the link converter writes (host/pages/grafana_link.cpp)",
 }
 # Whole arrays whose rows are not rules (name -> reason).
 NOT_RULE_ARRAYS = {
@@ -453,6 +457,7 @@ def cmd_table():
 # ids, each with the reason.
 DOC_NON_RULES = {
     "rule-id": "placeholder in the FILE:LINE:COL message format",
+    "platform-admin": "role name, written [platform-admin] in YAML role lists (auth.oidc.roles)",
     "thread-safe": "ABI threading annotation (docs/plugin-abi.md)",
     "main-thread": "ABI threading annotation (docs/plugin-abi.md)",
     "render-thread": "ABI threading annotation (docs/plugin-abi.md)",
@@ -460,6 +465,7 @@ DOC_NON_RULES = {
     "plugin-owned": "ABI ownership annotation (docs/plugin-abi.md)",
     "render-429": "simulator scenario name (docs/simulator.md)",
     "render-500": "simulator scenario name (docs/simulator.md)",
+    "link-local": "IP address class (docs/security/egress.md), not a link-* rule of docs/editing.md",
 }
 
 
@@ -535,8 +541,26 @@ def config_schema_keys():
                 prefix = name + "."
                 break
         keys[prefix + value] = f"{path}:{line_of(text, start)}"
+    keys.update(auth_config_keys())
     return {k: v for k, v in keys.items() if k.split(".")[0] != k or
             not any(o.startswith(k + ".") for o in keys)}
+
+
+def auth_config_keys():
+    """The `auth:` section is parsed by host/config/auth_config.cpp: its keys
+    are the `key == "..."` branches of parse_auth (auth.KEY) and the kKeys set
+    of parse_oidc (auth.oidc.KEY)."""
+    path = "host/config/auth_config.cpp"
+    text = open(os.path.join(ROOT, path), encoding="utf-8").read()
+    keys = {}
+    oidc = re.search(r"kKeys = \{(.*?)\};", text, re.S)
+    for m in re.finditer(r'"([a-z_]+)"', oidc.group(1) if oidc else ""):
+        keys["auth.oidc." + m.group(1)] = f"{path}:{line_of(text, oidc.start())}"
+    body = text.find("void parse_auth(")
+    for m in re.finditer(r'key == "([a-z_]+)"', text[body:]):
+        if m.group(1) != "oidc":
+            keys["auth." + m.group(1)] = f"{path}:{line_of(text, body + m.start())}"
+    return keys
 
 
 def config_doc_keys():

@@ -53,6 +53,18 @@ SKIP_RC = 77
 SKIP = {
     ("GET", "/assets/{space}/{id}"):
         "answers image bytes, not JSON; asset headers are covered by the server tests",
+    ("DELETE", "/api/v1/spaces/{space}/share-links/{id}"):
+        "needs the random id of a link created first; tests/e2e/share_links.test.mjs revokes "
+        "through it",
+    ("POST", "/api/v1/plugins"):
+        "needs a signed bundle in the server's plugins_dir; tests/e2e/console_plugins.test.mjs "
+        "installs through the same operation (reconcile/plugin_install.h)",
+    ("PUT", "/api/v1/license"):
+        "needs a license signed by a trusted key; tests/e2e/console_license.test.mjs installs "
+        "through the same operation (reconcile/license_ops.h)",
+    ("DELETE", "/api/v1/tokens/{id}"):
+        "needs the id of a token created first; tests/e2e/console_tokens.test.mjs revokes one "
+        "and ConsoleParity checks the route is served",
 }
 # Sections whose doc says "same body and answer as <other endpoint>" instead
 # of repeating the examples.
@@ -73,6 +85,7 @@ NULLABLE = {
     "detail": "GET /api/v1/plugins: null for a running or standby version",
     "running_before": "approve: null when no version ran before",
     "trash": "DELETE a space: null unless pages is trash",
+    "name": "GET /api/v1/tokens: null for a token created without a name",
 }
 # Documented enums (JSON path in the answer -> the values the doc lists).
 ENUMS = {

@@ -90,8 +90,9 @@ test('a platform admin approves an awaiting plugin upgrade, seeing its permissio
   assert.match(await row.textContent(), /1\.0\.0 keeps running until a platform admin/);
   const running = page.locator('tr[data-plugin="versioned"][data-version="1.0.0"]');
   assert.equal(await running.locator('.state').textContent(), 'running');
-  // The running version has nothing to approve.
-  assert.equal(await running.locator('button').count(), 0);
+  // The running version has nothing to approve; its one action is the
+  // emergency stop (LC-6).
+  assert.deepEqual(await running.locator('button').allTextContents(), ['Withdraw approval']);
 
   await page.screenshot({ path: path.join(ARTIFACTS, 'plugin-upgrade-awaiting.png'), fullPage: true });
 

@@ -111,6 +111,6 @@ export VITRINE_E2E_CHROMIUM=$chromium
 export TMPDIR=$tmp/node-tmp
 cd "$here"
 status=0
-timeout --kill-after=10 100 node --test --test-concurrency=1 --test-timeout=60000 "$@" ./*.test.mjs || status=$?
+timeout --kill-after=10 300 node --test --test-concurrency=1 --test-timeout=60000 "$@" ./*.test.mjs || status=$?
 echo "== e2e: screenshots in $VITRINE_E2E_ARTIFACTS"
 exit "$status"

@@ -1,4 +1,4 @@
-// The plugin lifecycle rules LC-1..LC-5 (reconcile/plugin_plan.h), one
+// The plugin lifecycle rules LC-1..LC-6 (reconcile/plugin_plan.h), one
 // table row per situation a platform admin meets.
 #include "reconcile/plugin_plan.h"
 
@@ -169,6 +169,35 @@ TEST(PluginPlan, LC3_AwaitingVersionShowsItsDiffAgainstTheRunningVersion) {
   const auto& waiting = plan.plugins.at("alert_list").back();
   EXPECT_EQ(waiting.diff, std::vector<std::string>{"+ scope grafana:read:dashboards"});
   EXPECT_NE(waiting.detail.find("1.0.0 keeps running"), std::string::npos) << waiting.detail;
+}
+
+TEST(PluginPlan, LC6_WithdrawnApprovalRefusesEveryVersionItCovered) {
+  PlanInput in;
+  Art old{"1.0.0", 'a', kAlerts, 1}, next{"1.1.0", 'b', kAlerts, 2};
+  for (const auto& a : {old, next}) {
+    in.artifacts.push_back(row_of(a));
+    in.loaded.emplace_back(store::LoadedArtifact{row_of(a), manifest_of(a)});
+  }
+  for (const auto& a : {old, next}) {
+    auto ap = approval_of(a);
+    ap.withdrawn_at_ms = 1'700'000'000'000;
+    ap.withdrawn_by = "secops";
+    in.approvals.push_back(ap);
+  }
+  in.pins.push_back({"alert_list", "1.0.0", 0, "admin"});
+  auto plan = plan_plugins(in);
+  for (const auto& a : plan.plugins.at("alert_list")) {
+    EXPECT_EQ(a.state, "refused") << a.row.version;
+    EXPECT_EQ(a.rule, "plugin-approval-withdrawn") << a.row.version;
+    EXPECT_NE(a.detail.find("withdrawn by secops"), std::string::npos) << a.detail;
+  }
+  // Approving one version again (a new row) lets exactly that one run.
+  in.approvals.push_back(approval_of(next));
+  plan = plan_plugins(in);
+  const auto& list = plan.plugins.at("alert_list");
+  ASSERT_EQ(list.size(), 2u);
+  EXPECT_EQ(list.front().row.version + ":" + list.front().state, "1.1.0:candidate");
+  EXPECT_EQ(list.back().row.version + ":" + list.back().rule, "1.0.0:plugin-approval-withdrawn");
 }
 
 TEST(PluginPlan, InstanceKeyNamesVersionAndBothDigests) {

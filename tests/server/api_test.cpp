@@ -261,7 +261,7 @@ TEST_F(Api, UnknownEndpointAndWrongMethod) {
   EXPECT_NE(r.body.find("\"error\""), std::string::npos);
   auto m = api("DELETE", "/api/v1/spaces", platform_);
   EXPECT_EQ(m.status, 405);
-  EXPECT_EQ(m.header("allow"), "GET");
+  EXPECT_EQ(m.header("allow"), "GET, POST");
 }
 
 }  // namespace

@@ -74,6 +74,18 @@ INSTANTIATE_TEST_SUITE_P(
                 "write sources separated by spaces"},
         Refused{"server:\n  frame_ancestors: \"a, b\"\n", "config-csp", "'none'"},
         Refused{"server:\n  frame_ancestors: \"\"\n", "config-csp", "CSP source list"},
+        // store.backend, store.url, store.password_file [config-store-*]
+        Refused{"store:\n  backend: mysql\n", "config-store-backend", "write sqlite", 2, 12},
+        Refused{"store:\n  backend: postgres\n", "config-store-url", "store.url is missing"},
+        Refused{"store:\n  url: postgres://v@db:5432/v\n", "config-store-url",
+                "store.backend is sqlite"},
+        Refused{"store:\n  backend: postgres\n  url: mysql://db/v\n", "config-store-url",
+                "not a PostgreSQL URL"},
+        Refused{"store:\n  backend: postgres\n  url: postgres://v:secret@db/v\n",
+                "config-store-url", "contains a password"},
+        Refused{"store:\n  backend: postgres\n  url: postgres://v@db/v?password=secret\n",
+                "config-store-url", "password parameter"},
+        Refused{"store:\n  password_file: \"\"\n", "config-path", "store.password_file is empty"},
         // server.metrics_token_file and every other path: non-empty [config-path]
         Refused{"server:\n  metrics_token_file: \"\"\n", "config-path",
                 "server.metrics_token_file is empty"},
@@ -199,6 +211,23 @@ TEST(ConfigTypes, EveryBadValueIsReportedInOnePass) {
 
 namespace vitrine::config {
 namespace {
+
+TEST(ConfigStore, PostgresKeysReachTheConfigWithThePasswordFileBesideTheConfig) {
+  auto r = parse_config(
+      "store:\n  backend: postgres\n  url: postgres://vitrine@db.internal:5432/vitrine?"
+      "sslmode=verify-full&sslrootcert=/etc/vitrine/db-ca.pem\n  password_file: db.password\n",
+      "/etc/vitrine/vitrine.yml");
+  ASSERT_TRUE(r.config.has_value()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+  EXPECT_EQ(r.config->store_backend, "postgres");
+  EXPECT_EQ(r.config->store_url,
+            "postgres://vitrine@db.internal:5432/vitrine?sslmode=verify-full&sslrootcert=/etc/"
+            "vitrine/db-ca.pem");
+  EXPECT_EQ(r.config->store_password_file, "/etc/vitrine/db.password");
+  auto plain = parse_config("listen: 127.0.0.1:8080\n", "vitrine.yml");
+  ASSERT_TRUE(plain.config.has_value());
+  EXPECT_EQ(plain.config->store_backend, "sqlite");
+  EXPECT_TRUE(plain.config->store_url.empty());
+}
 
 TEST(ConfigServerLimits, OverloadKeysReachTheConfig) {
   auto r = parse_config(

@@ -2,14 +2,14 @@
 // changes scopes or egress waits for approval; the diff is +/- lines.
 #include "store/approvals.h"
 
-#include "test_support.h"
+#include "backend_test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
-using Approvals_ = StoreTest;
+using Approvals_ = BackendTest;
 
-TEST_F(Approvals_, P9_CanonicalJsonIsOrderIndependent) {
+TEST_P(Approvals_, P9_CanonicalJsonIsOrderIndependent) {
   auto a =
       plugin_manifest("p", "1", {"b", "a"}, {wildcard_entry("y.com"), wildcard_entry("x.com")});
   auto b = plugin_manifest("p", "1", {"a", "b", "a"},
@@ -20,7 +20,7 @@ TEST_F(Approvals_, P9_CanonicalJsonIsOrderIndependent) {
   EXPECT_EQ(canonical_json(*parsed), canonical_json(permissions_of(a)));
 }
 
-TEST_F(Approvals_, P1_NewVersionWithChangedPermissionsWaitsForApproval) {
+TEST_P(Approvals_, P1_NewVersionWithChangedPermissionsWaitsForApproval) {
   auto ap = store_->approvals();
   auto v1 = plugin_manifest("alert_list", "1.0.0", {"grafana:read:alerts"},
                             {wildcard_entry("grafana.net")});
@@ -55,7 +55,54 @@ TEST_F(Approvals_, P1_NewVersionWithChangedPermissionsWaitsForApproval) {
   EXPECT_EQ(*back, removed);
 }
 
-TEST_F(Approvals_, P6_EnableNeedsAnApprovedPluginAndAnExistingSpace) {
+// LC-6: a withdrawn approval is history, not permission; approving again
+// is a new row, and the withdrawal and its reason are audited.
+TEST_P(Approvals_, LC6_WithdrawnApprovalCoversNothingUntilApprovedAgain) {
+  auto ap = store_->approvals();
+  auto v1 = plugin_manifest("alert_list", "1.0.0", {"grafana:read:alerts"},
+                            {wildcard_entry("grafana.net")});
+  auto none = ap.withdraw("admin", "alert_list", "compromised publisher key");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::not_found) << none.error().message;
+  ASSERT_TRUE(ap.approve("admin", v1).ok());
+  ASSERT_TRUE(ap.decide(v1)->may_run);
+
+  auto no_reason = ap.withdraw("admin", "alert_list", "");
+  ASSERT_FALSE(no_reason.ok());
+  EXPECT_EQ(no_reason.error().code, Errc::invalid);
+  EXPECT_TRUE(ap.decide(v1)->may_run) << "a refused withdrawal changes nothing";
+
+  auto n = ap.withdraw("secops", "alert_list", "compromised publisher key");
+  ASSERT_TRUE(n.ok()) << n.error().message;
+  EXPECT_EQ(*n, 1);
+  EXPECT_FALSE(ap.decide(v1)->may_run);
+  EXPECT_TRUE(ap.latest_permissions()->empty()) << "withdrawn permissions grant no egress";
+  auto rows = ap.list("alert_list");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u) << "the approval stays as history";
+  EXPECT_EQ(rows->front().withdrawn_by, "secops");
+  EXPECT_NE(rows->front().withdrawn_at_ms, 0);
+  EXPECT_FALSE(ap.withdraw("secops", "alert_list", "again").ok()) << "nothing left in force";
+
+  ASSERT_TRUE(ap.approve("admin", v1).ok());
+  EXPECT_TRUE(ap.decide(v1)->may_run);
+  EXPECT_EQ(ap.list("alert_list")->size(), 2u);
+
+  AuditQuery q;
+  auto audit = store_->audit().query(q);
+  ASSERT_TRUE(audit.ok());
+  bool seen = false;
+  for (const auto& r : *audit) {
+    if (r.action == "plugin.withdraw" && r.verdict == "ok") {
+      seen = true;
+      EXPECT_EQ(r.who, "secops");
+      EXPECT_NE(r.detail_json.find("compromised publisher key"), std::string::npos) << r.detail_json;
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+TEST_P(Approvals_, P6_EnableNeedsAnApprovedPluginAndAnExistingSpace) {
   auto ap = store_->approvals();
   ASSERT_TRUE(store_->spaces().create("t", "team-a", "").ok());
   EXPECT_EQ(ap.enable("t", "team-a", "alert_list").error().code, Errc::denied);
@@ -65,6 +112,8 @@ TEST_F(Approvals_, P6_EnableNeedsAnApprovedPluginAndAnExistingSpace) {
   EXPECT_TRUE(ap.disable("t", "team-a", "alert_list").ok());
   EXPECT_TRUE(ap.enabled("team-a")->empty());
 }
+
+VITRINE_ON_EVERY_BACKEND(Approvals_);
 
 }  // namespace
 }  // namespace vitrine::store::testing

@@ -4,13 +4,13 @@
 #include <chrono>
 #include <thread>
 
+#include "backend_test_support.h"
 #include "store/audit_chain.h"
-#include "test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
-using Aggregate = StoreTest;
+using Aggregate = BackendTest;
 
 LicenseDecision badge(const std::string& space, bool licensed = true) {
   return {space, "alert_list", "alert-badge", licensed, licensed ? "licensed by L1" : "expired"};
@@ -23,7 +23,7 @@ int64_t rows_of(Store& s, const std::string& action) {
   return rows.ok() ? static_cast<int64_t>(rows->size()) : -1;
 }
 
-TEST_F(Aggregate, P9_IdenticalLicenseDecisionsBecomeOneRowPerWindowWithTheirCount) {
+TEST_P(Aggregate, P9_IdenticalLicenseDecisionsBecomeOneRowPerWindowWithTheirCount) {
   auto& agg = store_->license_audit();
   agg.set_window(std::chrono::hours(1));  // closes only at flush here
   const auto before = *store_->backend().count_audit();
@@ -57,7 +57,7 @@ TEST_F(Aggregate, P9_IdenticalLicenseDecisionsBecomeOneRowPerWindowWithTheirCoun
   EXPECT_TRUE(verify_audit_chain(store_->backend(), {})->ok);
 }
 
-TEST_F(Aggregate, P9_AWindowIsWrittenWhenItClosesWithoutAFlush) {
+TEST_P(Aggregate, P9_AWindowIsWrittenWhenItClosesWithoutAFlush) {
   auto& agg = store_->license_audit();
   agg.set_window(std::chrono::milliseconds(40));
   agg.note(badge("team-a"));
@@ -69,13 +69,15 @@ TEST_F(Aggregate, P9_AWindowIsWrittenWhenItClosesWithoutAFlush) {
   EXPECT_EQ(agg.open_windows(), 0u);
 }
 
-TEST_F(Aggregate, P9_ClosingTheStoreWritesEveryOpenWindow) {
+TEST_P(Aggregate, P9_ClosingTheStoreWritesEveryOpenWindow) {
   store_->license_audit().set_window(std::chrono::hours(1));
   for (int i = 0; i < 10; ++i) store_->license_audit().note(badge("team-a"));
   crypto::Keyring ring = *store_->keyring();
   reopen(ring);  // destroys the store: its final flush
   EXPECT_EQ(rows_of(*store_, "license."), 1);
 }
+
+VITRINE_ON_EVERY_BACKEND(Aggregate);
 
 }  // namespace
 }  // namespace vitrine::store::testing

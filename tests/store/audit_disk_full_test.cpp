@@ -2,6 +2,7 @@
 // write is never silent. The database is capped with SQLite's
 // max_page_count (VITRINE_DB_MAX_PAGES), which fails writes with the very
 // SQLITE_FULL a full disk gives, without root.
+// SQLite only: the cap is SQLite's own max_page_count.
 #include <cstdlib>
 
 #include "test_support.h"

@@ -1,6 +1,7 @@
 // Backup and restore (docs/admin.md "Backup and restore"): a round trip
 // keeps every byte, token and audit row; every refusal rule names itself
 // and writes nothing; the keyring never enters a backup.
+// SQLite only: the backup is SQLite's online backup of the database file.
 #include "store/backup.h"
 
 #include <sys/stat.h>

@@ -1,20 +1,20 @@
 // P5 P8: cache entries are encrypted, have fresh and stale windows, and are
 // bounded with LRU eviction.
-#include "test_support.h"
+#include "backend_test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
-class CacheTest : public StoreTest {
+class CacheTest : public BackendTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    BackendTest::SetUp();
     approve_plugins();
     make_space("team-a", "https://a.grafana.net", make_glsa('a'));
   }
 };
 
-TEST_F(CacheTest, P8_FreshThenStaleThenGone) {
+TEST_P(CacheTest, P8_FreshThenStaleThenGone) {
   auto c = store_->cache();
   ASSERT_TRUE(c.put("team-a", "alert_list", "k", "v1", 60, 120).ok());
   auto fresh = c.get("team-a", "alert_list", "k");
@@ -32,7 +32,7 @@ TEST_F(CacheTest, P8_FreshThenStaleThenGone) {
   EXPECT_EQ(c.get("team-a", "alert_list", "k").error().code, Errc::not_found);
 }
 
-TEST_F(CacheTest, P5_ValuesAndKeysAreNotStoredInTheClear) {
+TEST_P(CacheTest, P5_ValuesAndKeysAreNotStoredInTheClear) {
   auto c = store_->cache();
   ASSERT_TRUE(c.put("team-a", "alert_list", "https://a.grafana.net/api/x?team=secret-team",
                     "PLAINTEXT-CACHED-VALUE", 60)
@@ -45,7 +45,7 @@ TEST_F(CacheTest, P5_ValuesAndKeysAreNotStoredInTheClear) {
   }
 }
 
-TEST_F(CacheTest, P6_LeastRecentlyUsedEntriesAreEvictedAtTheSpaceBound) {
+TEST_P(CacheTest, P6_LeastRecentlyUsedEntriesAreEvictedAtTheSpaceBound) {
   cache_limits_.max_space_bytes = 1000;
   cache_limits_.touch_interval_ms = 0;  // exact recency at this test's 1 ms clock steps
   reopen(crypto::Keyring(*store_->keyring()));
@@ -65,13 +65,15 @@ TEST_F(CacheTest, P6_LeastRecentlyUsedEntriesAreEvictedAtTheSpaceBound) {
   EXPECT_TRUE(c.get("team-a", "alert_list", "k5").ok());
 }
 
-TEST_F(CacheTest, P8_LimitsAreClearErrors) {
+TEST_P(CacheTest, P8_LimitsAreClearErrors) {
   auto c = store_->cache();
   EXPECT_EQ(c.put("team-a", "alert_list", "", "v", 60).error().code, Errc::invalid);
   EXPECT_EQ(c.put("team-a", "alert_list", "k", std::string(2 << 20, 0), 60).error().code,
             Errc::invalid);
   EXPECT_EQ(c.put("no-space", "alert_list", "k", "v", 60).error().code, Errc::not_found);
 }
+
+VITRINE_ON_EVERY_BACKEND(CacheTest);
 
 }  // namespace
 }  // namespace vitrine::store::testing

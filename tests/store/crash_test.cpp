@@ -1,6 +1,8 @@
 // P5 P9: kill -9 of a process in the middle of a write loop leaves a
 // consistent database: integrity_check is ok and exactly the committed
 // transactions are there (each transaction writes 5 audit rows).
+// SQLite only: it checks the database file after kill -9 (integrity_check); ordering of concurrent
+// writers on every backend is in shared_writers_test.cpp.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>

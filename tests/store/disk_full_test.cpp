@@ -3,6 +3,7 @@
 // written (not even its audit row), reads keep working, and once space is
 // freed the next write succeeds in the same process, without a restart.
 // Needs root to mount a 2 MiB tmpfs; skipped otherwise.
+// SQLite only: the database file lives on the small tmpfs.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>

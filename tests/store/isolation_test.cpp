@@ -1,14 +1,14 @@
 // P6: two spaces with different tokens and stacks. Every cross-space attempt
 // through every service call fails with not-found for the other space's ids.
-#include "test_support.h"
+#include "backend_test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
-class P6_Isolation : public StoreTest {
+class P6_Isolation : public BackendTest {
  protected:
   void SetUp() override {
-    StoreTest::SetUp();
+    BackendTest::SetUp();
     approve_plugins();
     make_space("team-a", "https://a.grafana.net", token_a_);
     make_space("team-b", "https://b.grafana.net", token_b_);
@@ -28,7 +28,7 @@ class P6_Isolation : public StoreTest {
   int64_t audit_a_ = 0;
 };
 
-TEST_F(P6_Isolation, TokensNeverCrossSpacesOrOrigins) {
+TEST_P(P6_Isolation, TokensNeverCrossSpacesOrOrigins) {
   auto sp = store_->spaces();
   EXPECT_EQ(sp.token_for("team-a", "https://a.grafana.net")->view(), token_a_);
   EXPECT_EQ(sp.token_for("team-b", "https://b.grafana.net")->view(), token_b_);
@@ -43,7 +43,7 @@ TEST_F(P6_Isolation, TokensNeverCrossSpacesOrOrigins) {
   EXPECT_EQ(sp.token_for("team-b", "https://b.grafana.net").error().code, Errc::crypto);
 }
 
-TEST_F(P6_Isolation, CacheOfAnotherSpaceOrPluginIsNotFound) {
+TEST_P(P6_Isolation, CacheOfAnotherSpaceOrPluginIsNotFound) {
   auto c = store_->cache();
   EXPECT_EQ(c.get("team-a", "alert_list", "rules")->value.view(), "A's rules");
   EXPECT_EQ(c.get("team-b", "alert_list", "rules").error().code, Errc::not_found);
@@ -57,7 +57,7 @@ TEST_F(P6_Isolation, CacheOfAnotherSpaceOrPluginIsNotFound) {
   EXPECT_EQ(c.get("team-b", "alert_list", "rules").error().code, Errc::not_found);
 }
 
-TEST_F(P6_Isolation, AssetsOfAnotherSpaceAreNotFound) {
+TEST_P(P6_Isolation, AssetsOfAnotherSpaceAreNotFound) {
   auto as = store_->assets();
   EXPECT_EQ(as.get("team-a", asset_a_)->data.view(), png_);
   EXPECT_EQ(as.get("team-b", asset_a_).error().code, Errc::not_found);
@@ -66,7 +66,7 @@ TEST_F(P6_Isolation, AssetsOfAnotherSpaceAreNotFound) {
   EXPECT_TRUE(as.get("team-a", asset_a_).ok());
 }
 
-TEST_F(P6_Isolation, EnablementAndAuditOfAnotherSpaceAreNotVisible) {
+TEST_P(P6_Isolation, EnablementAndAuditOfAnotherSpaceAreNotVisible) {
   auto ap = store_->approvals();
   EXPECT_EQ(ap.enabled("team-a")->size(), 1u);
   EXPECT_TRUE(ap.enabled("team-b")->empty());
@@ -82,7 +82,7 @@ TEST_F(P6_Isolation, EnablementAndAuditOfAnotherSpaceAreNotVisible) {
   for (const auto& r : *rows) EXPECT_EQ(r.space, "team-b");
 }
 
-TEST_F(P6_Isolation, AdminTokensOfOneSpaceSeeTheOtherAsNotFound) {
+TEST_P(P6_Isolation, AdminTokensOfOneSpaceSeeTheOtherAsNotFound) {
   auto at = store_->admin_tokens();
   auto a_admin = at.create("t", "space-admin:team-a");
   auto a_viewer = at.create("t", "viewer:team-a");
@@ -113,6 +113,8 @@ TEST_F(P6_Isolation, AdminTokensOfOneSpaceSeeTheOtherAsNotFound) {
   EXPECT_EQ(at.authorize(a_admin->token.view(), Action::plugin_approve, "").verdict,
             Verdict::denied);
 }
+
+VITRINE_ON_EVERY_BACKEND(P6_Isolation);
 
 }  // namespace
 }  // namespace vitrine::store::testing

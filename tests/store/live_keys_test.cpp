@@ -3,17 +3,17 @@
 // rotation, and the reconciler adopts a new keyring generation.
 #include <gtest/gtest.h>
 
+#include "backend_test_support.h"
 #include "reconcile/reconciler.h"
 #include "store/key_check.h"
 #include "store/rotation.h"
-#include "test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
 const std::string kOrigin = "https://acme.grafana.net";
 
-class LiveKeys : public StoreTest {
+class LiveKeys : public BackendTest {
  protected:
   // A second store on the same data directory, as the CLI beside a server.
   std::unique_ptr<Store> open_beside(crypto::Keyring ring,
@@ -22,6 +22,7 @@ class LiveKeys : public StoreTest {
     o.data_dir = dir_;
     o.keyring = std::move(ring);
     o.key_file = std::move(file);
+    configure_backend(o);
     auto s = Store::open(std::move(o));
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     return s.ok() ? std::move(*s) : nullptr;
@@ -31,11 +32,11 @@ class LiveKeys : public StoreTest {
   }
   void TearDown() override {
     std::filesystem::remove(key_file());
-    StoreTest::TearDown();
+    BackendTest::TearDown();
   }
 };
 
-TEST_F(LiveKeys, P5_WrongKeyringIsRefusedAtOpenWithItsRule) {
+TEST_P(LiveKeys, P5_WrongKeyringIsRefusedAtOpenWithItsRule) {
   approve_plugins();
   make_space("payments", kOrigin, make_glsa('a'));
   store_.reset();
@@ -43,6 +44,7 @@ TEST_F(LiveKeys, P5_WrongKeyringIsRefusedAtOpenWithItsRule) {
   StoreOptions o;
   o.data_dir = dir_;
   o.keyring = generated_keyring();
+  configure_backend(o);
   auto s = Store::open(std::move(o));
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::key);
@@ -50,7 +52,7 @@ TEST_F(LiveKeys, P5_WrongKeyringIsRefusedAtOpenWithItsRule) {
   EXPECT_EQ(s.error().message.find("Grafana"), std::string::npos) << s.error().message;
 }
 
-TEST_F(LiveKeys, P5_KeyringMissingAKeyRecordsNameIsRefusedAtOpen) {
+TEST_P(LiveKeys, P5_KeyringMissingAKeyRecordsNameIsRefusedAtOpen) {
   approve_plugins();
   make_space("payments", kOrigin, make_glsa('a'));
   crypto::Keyring two(*store_->keyring());
@@ -66,6 +68,7 @@ TEST_F(LiveKeys, P5_KeyringMissingAKeyRecordsNameIsRefusedAtOpen) {
   StoreOptions o;
   o.data_dir = dir_;
   o.keyring = only_first;
+  configure_backend(o);
   auto s = Store::open(std::move(o));
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.error().message.find("[keyring-missing-key]"), std::string::npos)
@@ -73,7 +76,7 @@ TEST_F(LiveKeys, P5_KeyringMissingAKeyRecordsNameIsRefusedAtOpen) {
   EXPECT_NE(s.error().message.find("'k2'"), std::string::npos) << s.error().message;
 }
 
-TEST_F(LiveKeys, P5_EveryKeyGetsAKeyCheckTheFirstTimeAStoreHoldsIt) {
+TEST_P(LiveKeys, P5_EveryKeyGetsAKeyCheckTheFirstTimeAStoreHoldsIt) {
   auto checks = store_->backend().list_key_checks();
   ASSERT_TRUE(checks.ok());
   ASSERT_EQ(checks->size(), 1u);
@@ -86,7 +89,7 @@ TEST_F(LiveKeys, P5_EveryKeyGetsAKeyCheckTheFirstTimeAStoreHoldsIt) {
   EXPECT_EQ(checks->size(), 2u);
 }
 
-TEST_F(LiveKeys, P5_RunningStoreOpensRecordsRewrappedByAnotherProcessFromTheKeyringFile) {
+TEST_P(LiveKeys, P5_RunningStoreOpensRecordsRewrappedByAnotherProcessFromTheKeyringFile) {
   approve_plugins();
   const std::string token = make_glsa('b');
   crypto::Keyring first(*store_->keyring());
@@ -118,7 +121,7 @@ TEST_F(LiveKeys, P5_RunningStoreOpensRecordsRewrappedByAnotherProcessFromTheKeyr
   EXPECT_EQ(server->live_keyring().swaps(), 1u);
 }
 
-TEST_F(LiveKeys, P5_RecordNamingAnUnknownKeySaysWhichKeyIsMissing) {
+TEST_P(LiveKeys, P5_RecordNamingAnUnknownKeySaysWhichKeyIsMissing) {
   approve_plugins();
   make_space("payments", kOrigin, make_glsa('c'));
   crypto::Keyring first(*store_->keyring());
@@ -137,7 +140,7 @@ TEST_F(LiveKeys, P5_RecordNamingAnUnknownKeySaysWhichKeyIsMissing) {
   EXPECT_NE(got.error().message.find("'k2'"), std::string::npos);
 }
 
-TEST_F(LiveKeys, DayTwo_ReconcilerSeesAnotherProcessesWritesThroughTheChangeFeed) {
+TEST_P(LiveKeys, DayTwo_ReconcilerSeesAnotherProcessesWritesThroughTheChangeFeed) {
   crypto::Keyring ring(*store_->keyring());
   auto other = open_beside(ring);
   ASSERT_TRUE(other);
@@ -156,7 +159,7 @@ TEST_F(LiveKeys, DayTwo_ReconcilerSeesAnotherProcessesWritesThroughTheChangeFeed
   EXPECT_GE(st.desired_seq, 1);
 }
 
-TEST_F(LiveKeys, DayTwo_ReconcilerAdoptsTheNewKeyringGenerationAndSealsWithTheNewestKey) {
+TEST_P(LiveKeys, DayTwo_ReconcilerAdoptsTheNewKeyringGenerationAndSealsWithTheNewestKey) {
   crypto::Keyring first(*store_->keyring());
   ASSERT_TRUE(first.create_file(key_file()).ok());
   store_.reset();
@@ -175,7 +178,7 @@ TEST_F(LiveKeys, DayTwo_ReconcilerAdoptsTheNewKeyringGenerationAndSealsWithTheNe
   EXPECT_EQ(server->keyring()->newest().id, "k2");
 }
 
-TEST_F(LiveKeys, DayTwo_ReconcilerRefusesAKeyringFileThatDoesNotMatchTheDataAndKeepsServing) {
+TEST_P(LiveKeys, DayTwo_ReconcilerRefusesAKeyringFileThatDoesNotMatchTheDataAndKeepsServing) {
   approve_plugins();
   crypto::Keyring first(*store_->keyring());
   ASSERT_TRUE(first.create_file(key_file()).ok());
@@ -200,6 +203,8 @@ TEST_F(LiveKeys, DayTwo_ReconcilerRefusesAKeyringFileThatDoesNotMatchTheDataAndK
   EXPECT_EQ(st.keyring_ids, "k1");
   EXPECT_TRUE(server->spaces().token_for("payments", kOrigin).ok());
 }
+
+VITRINE_ON_EVERY_BACKEND(LiveKeys);
 
 }  // namespace
 }  // namespace vitrine::store::testing

@@ -5,6 +5,8 @@
 // who holds the lock. One server per data directory (store/data_dir_lock.h).
 // Two backends on one file are two SQLite connections, which lock each other
 // exactly as two processes do.
+// SQLite only: BEGIN IMMEDIATE, SQLite's busy handler and the data-dir lock; the same promises on
+// every backend are in shared_writers_test.cpp.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>

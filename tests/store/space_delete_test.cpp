@@ -3,14 +3,14 @@
 // (its tokens, pages, cache, audit) applies to a new space with the same key.
 #include <fstream>
 
-#include "test_support.h"
+#include "backend_test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-class SpaceDelete : public StoreTest {
+class SpaceDelete : public BackendTest {
  protected:
   SpaceRow create(const std::string& key) {
     auto r = store_->spaces().create("t", key, "");
@@ -38,7 +38,7 @@ class SpaceDelete : public StoreTest {
   }
 };
 
-TEST_F(SpaceDelete, SpaceIdIsRandomAndNeverReusedForTheSameKey) {
+TEST_P(SpaceDelete, SpaceIdIsRandomAndNeverReusedForTheSameKey) {
   const SpaceRow first = create("team-a");
   EXPECT_EQ(first.id.size(), 32u);
   EXPECT_EQ(first.id.find_first_not_of("0123456789abcdef"), std::string::npos) << first.id;
@@ -50,7 +50,7 @@ TEST_F(SpaceDelete, SpaceIdIsRandomAndNeverReusedForTheSameKey) {
   EXPECT_NE(create("team-b").id, second.id);
 }
 
-TEST_F(SpaceDelete, DeletingRevokesTheSpaceTokensInItsTransactionAndNoOthers) {
+TEST_P(SpaceDelete, DeletingRevokesTheSpaceTokensInItsTransactionAndNoOthers) {
   const SpaceRow a = create("team-a");
   create("team-b");
   const std::string admin = token("space-admin:team-a");
@@ -88,7 +88,7 @@ TEST_F(SpaceDelete, DeletingRevokesTheSpaceTokensInItsTransactionAndNoOthers) {
   EXPECT_EQ(verdict(fresh, Action::token_set, "team-a"), Verdict::allow);
 }
 
-TEST_F(SpaceDelete, TokenBoundToAnEarlierSpaceIdIsRefusedEvenIfNotRevoked) {
+TEST_P(SpaceDelete, TokenBoundToAnEarlierSpaceIdIsRefusedEvenIfNotRevoked) {
   const SpaceRow a = create("team-a");
   const std::string tok = token("space-admin:team-a");
   // A row as a pre-id copy or a restored backup could hold it: active, but
@@ -119,7 +119,7 @@ TEST_F(SpaceDelete, TokenBoundToAnEarlierSpaceIdIsRefusedEvenIfNotRevoked) {
   }
 }
 
-TEST_F(SpaceDelete, P9_AuditRowsStayButTheNewSpaceReadsOnlyItsOwn) {
+TEST_P(SpaceDelete, P9_AuditRowsStayButTheNewSpaceReadsOnlyItsOwn) {
   const SpaceRow old = create("team-a");
   token("space-admin:team-a");
   ASSERT_TRUE(store_->spaces().remove("t", "team-a").ok());
@@ -152,7 +152,7 @@ TEST_F(SpaceDelete, P9_AuditRowsStayButTheNewSpaceReadsOnlyItsOwn) {
   EXPECT_EQ(store_->audit().current_generation("gone").error().code, Errc::not_found);
 }
 
-TEST_F(SpaceDelete, P6_CacheAssetsAndEnablementGoWithTheSpace) {
+TEST_P(SpaceDelete, P6_CacheAssetsAndEnablementGoWithTheSpace) {
   approve_plugins();
   make_space("team-a", "https://a.grafana.net", make_glsa('d'));
   ASSERT_TRUE(store_->approvals().enable("t", "team-a", "alert_list").ok());
@@ -171,7 +171,7 @@ TEST_F(SpaceDelete, P6_CacheAssetsAndEnablementGoWithTheSpace) {
             Errc::not_found);
 }
 
-TEST_F(SpaceDelete, PagesMoveToTheTrashAndTheNewSpaceStartsEmpty) {
+TEST_P(SpaceDelete, PagesMoveToTheTrashAndTheNewSpaceStartsEmpty) {
   const SpaceRow a = create("team-a");
   write_page("team-a", "runbook", "# old runbook\n");
   auto r = store_->spaces().remove("t", "team-a", with_files());
@@ -188,7 +188,7 @@ TEST_F(SpaceDelete, PagesMoveToTheTrashAndTheNewSpaceStartsEmpty) {
   EXPECT_EQ(read_file(files().pages_dir / "team-a" / "runbook.md"), "# old runbook\n");
 }
 
-TEST_F(SpaceDelete, PurgeRemovesThePagesForGood) {
+TEST_P(SpaceDelete, PurgeRemovesThePagesForGood) {
   create("team-a");
   write_page("team-a", "runbook", "# old\n");
   auto r = store_->spaces().remove("t", "team-a", with_files(true));
@@ -199,7 +199,7 @@ TEST_F(SpaceDelete, PurgeRemovesThePagesForGood) {
   EXPECT_TRUE(fs::is_empty(files().trash_dir));
 }
 
-TEST_F(SpaceDelete, SpaceWithoutPagesDeletesWithNothingTrashed) {
+TEST_P(SpaceDelete, SpaceWithoutPagesDeletesWithNothingTrashed) {
   create("team-a");
   auto r = store_->spaces().remove("t", "team-a", with_files());
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -207,7 +207,7 @@ TEST_F(SpaceDelete, SpaceWithoutPagesDeletesWithNothingTrashed) {
   EXPECT_FALSE(fs::exists(files().trash_dir));
 }
 
-TEST_F(SpaceDelete, FailedPageMoveDeletesNothing) {
+TEST_P(SpaceDelete, FailedPageMoveDeletesNothing) {
   create("team-a");
   const std::string tok = token("space-admin:team-a");
   write_page("team-a", "runbook", "# keep\n");
@@ -226,11 +226,13 @@ TEST_F(SpaceDelete, FailedPageMoveDeletesNothing) {
   EXPECT_EQ(rows->front().verdict, "refused");
 }
 
-TEST_F(SpaceDelete, DeletingAMissingSpaceIsNotFound) {
+TEST_P(SpaceDelete, DeletingAMissingSpaceIsNotFound) {
   auto r = store_->spaces().remove("t", "nope", with_files());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::not_found);
 }
+
+VITRINE_ON_EVERY_BACKEND(SpaceDelete);
 
 }  // namespace
 }  // namespace vitrine::store::testing

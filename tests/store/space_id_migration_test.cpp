@@ -2,6 +2,8 @@
 // random ids, space tokens made for an earlier space with the same key are
 // revoked (and audited), audit rows of the current space get its id, older
 // rows stay unbound, and the audit table is append-only again afterwards.
+// SQLite only: it upgrades a schema-2 SQLite file; the PostgreSQL schema starts at what SQLite
+// migration 5 made (postgres_backend.cpp).
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>

@@ -1,8 +1,8 @@
 // P4 P5 P9: spaces, origins, the write-only token, rotation, audit rows.
+#include "backend_test_support.h"
 #include "store/crypto/secret_box.h"
 #include "store/glsa.h"
 #include "store/rotation.h"
-#include "test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
@@ -32,9 +32,9 @@ TEST(P4_GlsaShape, AcceptsWellFormedAndExplainsEachFailureWithoutEchoingIt) {
   }
 }
 
-using Spaces_ = StoreTest;
+using Spaces_ = BackendTest;
 
-TEST_F(Spaces_, P6_SpaceKeysAreValidated) {
+TEST_P(Spaces_, P6_SpaceKeysAreValidated) {
   auto sp = store_->spaces();
   for (const char* bad :
        {"a", "A-team", "team_a", "", "x/y", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}) {
@@ -46,7 +46,7 @@ TEST_F(Spaces_, P6_SpaceKeysAreValidated) {
   EXPECT_EQ(sp.create("t", "ab", "").error().code, Errc::conflict);
 }
 
-TEST_F(Spaces_, P4_ConnectNeedsAnApprovedPluginsEntryOrACustomerManagedApproval) {
+TEST_P(Spaces_, P4_ConnectNeedsAnApprovedPluginsEntryOrACustomerManagedApproval) {
   auto sp = store_->spaces();
   ASSERT_TRUE(sp.create("t", "team-a", "").ok());
   auto none = sp.connect("t", "team-a", to_origin("https://a.grafana.net"));
@@ -79,7 +79,7 @@ TEST_F(Spaces_, P4_ConnectNeedsAnApprovedPluginsEntryOrACustomerManagedApproval)
   EXPECT_EQ(o->customer_managed[0].plugin_id, "dashboard");
 }
 
-TEST_F(Spaces_, P4_TokenIsWriteOnlyBoundToTheOriginAndChangingOriginRemovesIt) {
+TEST_P(Spaces_, P4_TokenIsWriteOnlyBoundToTheOriginAndChangingOriginRemovesIt) {
   approve_plugins();
   const std::string token = make_glsa('q', "T0KEN");
   make_space("team-a", "https://a.grafana.net", token);
@@ -106,7 +106,7 @@ TEST_F(Spaces_, P4_TokenIsWriteOnlyBoundToTheOriginAndChangingOriginRemovesIt) {
   EXPECT_EQ(stolen.error().code, Errc::crypto);
 }
 
-TEST_F(Spaces_, P4_SetRotateRevokeAndTheirAuditRows) {
+TEST_P(Spaces_, P4_SetRotateRevokeAndTheirAuditRows) {
   approve_plugins();
   auto sp = store_->spaces();
   ASSERT_TRUE(sp.create("admin", "team-a", "").ok());
@@ -137,7 +137,7 @@ TEST_F(Spaces_, P4_SetRotateRevokeAndTheirAuditRows) {
   EXPECT_EQ(seen, expected);
 }
 
-TEST_F(Spaces_, P5_RotationKeepsOldRecordsReadableAndReWrapsThem) {
+TEST_P(Spaces_, P5_RotationKeepsOldRecordsReadableAndReWrapsThem) {
   approve_plugins();
   const std::string token = make_glsa('r');
   make_space("team-a", "https://a.grafana.net", token);
@@ -175,7 +175,7 @@ TEST_F(Spaces_, P5_RotationKeepsOldRecordsReadableAndReWrapsThem) {
   EXPECT_EQ(again->rewrapped, 0);
 }
 
-TEST_F(Spaces_, P6_DeletingASpaceRemovesItsDataButKeepsItsAudit) {
+TEST_P(Spaces_, P6_DeletingASpaceRemovesItsDataButKeepsItsAudit) {
   approve_plugins();
   make_space("team-a", "https://a.grafana.net", make_glsa('d'));
   ASSERT_TRUE(store_->spaces().remove("t", "team-a").ok());
@@ -186,7 +186,7 @@ TEST_F(Spaces_, P6_DeletingASpaceRemovesItsDataButKeepsItsAudit) {
   EXPECT_GE(store_->audit().query(q)->size(), 4u);
 }
 
-TEST_F(Spaces_, P4_TestConnectionHookGetsOriginsNotTheTokenAndIsAudited) {
+TEST_P(Spaces_, P4_TestConnectionHookGetsOriginsNotTheTokenAndIsAudited) {
   approve_plugins();
   make_space("team-a", "https://a.grafana.net", make_glsa('c'));
   std::string seen_origin;
@@ -201,6 +201,8 @@ TEST_F(Spaces_, P4_TestConnectionHookGetsOriginsNotTheTokenAndIsAudited) {
   q.action_prefix = "space.test-connection";
   EXPECT_EQ(store_->audit().query(q)->size(), 1u);
 }
+
+VITRINE_ON_EVERY_BACKEND(Spaces_);
 
 }  // namespace
 }  // namespace vitrine::store::testing

@@ -92,10 +92,14 @@ class StoreTest : public ::testing::Test {
     o.log = &log_;
     o.now = [this] { return now_ms_; };
     o.cache_limits = cache_limits_;
+    configure_backend(o);
     auto s = Store::open(std::move(o));
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(*s);
   }
+  // Which storage backend reopen() opens: SQLite in the data directory
+  // unless a fixture says otherwise (store/backend_test_support.h).
+  virtual void configure_backend(StoreOptions& options) { (void)options; }
   // Approves the bundled-style plugin (https://*.grafana.net) and one with a
   // customer-managed entry.
   void approve_plugins() {

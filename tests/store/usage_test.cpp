@@ -2,8 +2,8 @@
 // entries against what the audit rows show the plugin used.
 #include "store/usage.h"
 
+#include "backend_test_support.h"
 #include "store/report.h"
-#include "test_support.h"
 
 namespace vitrine::store::testing {
 namespace {
@@ -133,9 +133,9 @@ TEST(Usage, LeastPrivilege_UnexplainedRequestsAndCustomerOriginAttribution) {
   EXPECT_NE(format_usage_text(r).find("1 allowed requests are not explained"), std::string::npos);
 }
 
-using UsageStore = StoreTest;
+using UsageStore = BackendTest;
 
-TEST_F(UsageStore, LeastPrivilege_ReadsTheRowsStoreAuditSinkWrote) {
+TEST_P(UsageStore, LeastPrivilege_ReadsTheRowsStoreAuditSinkWrote) {
   ASSERT_TRUE(store_->spaces().create("t", "demo", "").ok());
   StoreAuditSink sink(store_->audit());
   sink.record({"alert_list", "demo", "GET", kRules, "allow", "egress-allow", 200, 10, 1});
@@ -158,6 +158,8 @@ TEST_F(UsageStore, LeastPrivilege_ReadsTheRowsStoreAuditSinkWrote) {
   ASSERT_TRUE(other.ok());
   EXPECT_EQ(other->rows, 0);
 }
+
+VITRINE_ON_EVERY_BACKEND(UsageStore);
 
 }  // namespace
 }  // namespace vitrine::store::testing

@@ -1134,6 +1134,10 @@ HttpListener::Impl::Next HttpListener::Impl::process(Connection& c, std::string_
       }
       retry_after = clients.take(client, Clock::now());
     }
+    request.client = (c.peer_trusted
+                          ? forwarded_client(c.peer, header(request, "x-forwarded-for"), trusted)
+                          : c.peer)
+                         .to_string();
     Response answer;
     if (retry_after > 0) {
       refused(rules::kRateLimited);

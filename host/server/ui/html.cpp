@@ -40,7 +40,18 @@ std::string render(const Shell& s) {
     out += "<a href=\"/spaces/" + esc(s.space) + "\">" + esc(s.space) + "</a>";
     if (s.settings_link) out += "<a href=\"/spaces/" + esc(s.space) + "/settings\">Settings</a>";
   }
-  if (s.plugins_link) out += "<a href=\"/admin/plugins\">Plugins</a>";
+  if (s.plugins_link) {
+    // The platform admin's console (ui_console.h).
+    static constexpr std::pair<const char*, const char*> kConsole[] = {
+        {"/admin", "Console"},       {"/admin/spaces", "Spaces"},   {"/admin/plugins", "Plugins"},
+        {"/admin/tokens", "Tokens"}, {"/admin/license", "License"}, {"/admin/audit", "Audit"}};
+    out += "<nav class=\"console\" aria-label=\"Platform console\">";
+    for (const auto& [href, text] : kConsole) {
+      out += "<a href=\"" + std::string(href) + "\">" + text + "</a>";
+    }
+    out += "</nav>";
+  }
+  if (!s.who.empty()) out += "<span class=\"who\">" + esc(s.who) + "</span>";
   if (!s.csrf.empty()) out += button_form("/logout", "Log out", s.csrf, {}, "link");
   out += "</header><main>";
   if (s.flash.rfind(kErrorMark, 0) == 0) {
@@ -60,7 +71,9 @@ Response page(int status, const Shell& shell) { return html_response(status, ren
 Response error_page(int status, const std::string& title, const std::string& message) {
   Shell s;
   s.title = title;
-  s.body_html = "<h1>" + esc(title) + "</h1><p>" + esc(message) + "</p>";
+  // Styled and announced as an error, like an error notice.
+  s.body_html =
+      "<h1>" + esc(title) + "</h1><p class=\"flash error\" role=\"alert\">" + esc(message) + "</p>";
   return page(status, s);
 }
 

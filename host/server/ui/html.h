@@ -24,7 +24,8 @@ struct Shell {
   std::string csrf;   // non-empty when logged in: the nav shows a logout form
   std::string space;  // the current space, for nav links
   bool settings_link = false;
-  bool plugins_link = false;  // platform admins: the nav links /admin/plugins
+  bool plugins_link = false;  // platform admins: the nav links the console (/admin/...)
+  std::string who;            // who is signed in and their roles (console::signed_in_text)
   std::string flash;          // one-shot notice (escaped here); see error_notice()
 };
 

@@ -19,6 +19,24 @@ header.top { display: flex; gap: 1rem; align-items: center; padding: .5rem 1.5re
   border-bottom: 1px solid var(--line); }
 header.top .brand { font-weight: 600; }
 header.top form { margin-left: auto; }
+header.top nav.console { display: flex; gap: .75rem; }
+header.top .who { margin-left: auto; color: var(--muted); }
+header.top .who + form { margin-left: 0; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible,
+textarea:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+ul.notices { list-style: none; padding: 0; }
+ul.notices li { padding: .5rem .75rem; margin: .5rem 0; border-radius: 6px;
+  background: var(--warn-bg); border-left: 4px solid #9a6700; }
+ul.notices li.error { background: var(--err-bg); border-left-color: #cf222e; color: #82071e; }
+form.filters { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
+form.filters label { margin: 0; font-weight: 600; }
+form.filters input { width: 12rem; }
+textarea { font: inherit; font-family: ui-monospace, monospace; width: 100%; max-width: 48rem;
+  min-height: 8rem; border: 1px solid var(--line); border-radius: 6px; }
+select { font: inherit; padding: .3rem; }
+.expiry { padding: .5rem .75rem; border-radius: 6px; color: #82071e; font-weight: 600; }
+.token-once { font-family: ui-monospace, monospace; background: var(--warn-bg); padding: .5rem;
+  word-break: break-all; }
 main { max-width: 960px; margin: 0 auto; padding: 1.5rem; }
 a { color: var(--accent); }
 table { border-collapse: collapse; width: 100%; margin: 1rem 0; }

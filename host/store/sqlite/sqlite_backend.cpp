@@ -179,6 +179,39 @@ const std::vector<std::vector<std::string>>& migrations() {
           "CREATE TRIGGER audit_chain_no_delete BEFORE DELETE ON audit_chain BEGIN SELECT "
           "RAISE(ABORT, 'the audit chain anchor cannot be deleted'); END",
       },
+      {
+          // 6: identity. Admin tokens get a name, an optional expiry and the
+          // time of their last use; users signed in through OpenID Connect
+          // are recorded by issuer and subject.
+          "ALTER TABLE admin_tokens ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+          "ALTER TABLE admin_tokens ADD COLUMN expires_at INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE admin_tokens ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0",
+          "CREATE TABLE users (issuer TEXT NOT NULL, subject TEXT NOT NULL, name TEXT NOT NULL, "
+          "email TEXT NOT NULL, first_login INTEGER NOT NULL, last_login INTEGER NOT NULL, "
+          "PRIMARY KEY (issuer, subject))",
+      },
+      {
+          // 7: embeds. The origins allowed to frame a space's embeds, and share
+          // links (store/embed_settings.h, store/share_links.h). Both go with
+          // their space; share links also carry the space id so a space created
+          // again with the same key never honours an old link.
+          "CREATE TABLE embed_origins (space TEXT NOT NULL REFERENCES spaces(key) ON DELETE "
+          "CASCADE, origin TEXT NOT NULL, added_at INTEGER NOT NULL, added_by TEXT NOT NULL, "
+          "PRIMARY KEY (space, origin))",
+          "CREATE TABLE share_links (id TEXT PRIMARY KEY, space TEXT NOT NULL REFERENCES "
+          "spaces(key) ON DELETE CASCADE, space_id TEXT NOT NULL, page TEXT NOT NULL, macro "
+          "INTEGER NOT NULL DEFAULT 0, expires_at INTEGER NOT NULL, created_at INTEGER NOT NULL, "
+          "created_by TEXT NOT NULL, revoked_at INTEGER NOT NULL DEFAULT 0, revoked_by TEXT NOT "
+          "NULL DEFAULT '')",
+          "CREATE INDEX share_links_space ON share_links (space)",
+      },
+      {
+          // 8: withdrawn approvals (LC-6). A platform admin can take a
+          // plugin's approval back; the rows stay as history and cover
+          // nothing, so a later approval is a new row.
+          "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_at INTEGER NOT NULL DEFAULT 0",
+          "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_by TEXT NOT NULL DEFAULT ''",
+      },
   };
   return m;
 }
@@ -510,6 +543,97 @@ class SqliteBackend final : public Backend {
     });
   }
 
+  // ---------------------------------------------------------- embed settings
+  Result<std::vector<EmbedOriginRow>> list_embed_origins(const std::string& space) override {
+    std::vector<EmbedOriginRow> out;
+    auto st = run("reading embed origins", [&]() -> Status {
+      std::vector<std::string> origins, by;
+      std::vector<int64_t> at;
+      session_ << "SELECT origin, added_at, added_by FROM embed_origins WHERE space = ? ORDER BY "
+                  "origin",
+          into(origins), into(at), into(by), bind(space), now;
+      for (std::size_t i = 0; i < origins.size(); ++i) {
+        out.push_back(EmbedOriginRow{space, origins[i], at[i], by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status replace_embed_origins(const std::string& space,
+                               const std::vector<EmbedOriginRow>& rows) override {
+    return run("storing embed origins", [&]() -> Status {
+      session_ << "DELETE FROM embed_origins WHERE space = ?", bind(space), now;
+      for (const auto& r : rows) {
+        session_ << "INSERT INTO embed_origins (space, origin, added_at, added_by) VALUES (?, ?, "
+                    "?, ?)",
+            bind(space), bind(r.origin), bind(r.added_at_ms), bind(r.added_by), now;
+      }
+      return ok_status();
+    });
+  }
+
+  // ------------------------------------------------------------- share links
+  Status insert_share_link(const ShareLinkRow& r) override {
+    return run("creating a share link", [&]() -> Status {
+      session_ << "INSERT INTO share_links (id, space, space_id, page, macro, expires_at, "
+                  "created_at, created_by, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?, ?, "
+                  "?, 0, '')",
+          bind(r.id), bind(r.space), bind(r.space_id), bind(r.page), bind(r.macro),
+          bind(r.expires_at_ms), bind(r.created_at_ms), bind(r.created_by), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<ShareLinkRow>> select_share_links(const std::string* id,
+                                                       const std::string* space) {
+    std::vector<ShareLinkRow> out;
+    auto st = run("reading share links", [&]() -> Status {
+      std::vector<std::string> ids, spaces, space_ids, pages, by, revoked_by;
+      std::vector<int64_t> macros, expires, at, revoked;
+      Statement stmt(session_);
+      stmt << std::string(
+                  "SELECT id, space, space_id, page, macro, expires_at, created_at, created_by, "
+                  "revoked_at, revoked_by FROM share_links") +
+                  (id ? " WHERE id = ?" : " WHERE space = ? ORDER BY created_at, id"),
+          into(ids), into(spaces), into(space_ids), into(pages), into(macros), into(expires),
+          into(at), into(by), into(revoked), into(revoked_by);
+      stmt, bind(id ? *id : *space);
+      stmt.execute();
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        out.push_back(ShareLinkRow{ids[i], spaces[i], space_ids[i], pages[i], macros[i],
+                                   expires[i], at[i], by[i], revoked[i], revoked_by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<ShareLinkRow> get_share_link(const std::string& id) override {
+    auto rows = select_share_links(&id, nullptr);
+    if (!rows) return rows.error();
+    if (rows->empty()) return not_found("share link '" + id + "'");
+    return rows->front();
+  }
+
+  Result<std::vector<ShareLinkRow>> list_share_links(const std::string& space) override {
+    return select_share_links(nullptr, &space);
+  }
+
+  Status revoke_share_link(const std::string& space, const std::string& id, int64_t at_ms,
+                           const std::string& by) override {
+    return run("revoking a share link", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE share_links SET revoked_at = ?, revoked_by = ? WHERE id = ? AND space = ? "
+              "AND revoked_at = 0",
+          bind(at_ms), bind(by), bind(id), bind(space);
+      if (stmt.execute() == 0) return not_found("active share link '" + id + "'");
+      return ok_status();
+    });
+  }
+
   // --------------------------------------------------------------- secrets
   Status put_secret(const SecretRow& r) override {
     return run("storing a secret", [&]() -> Status {
@@ -571,26 +695,41 @@ class SqliteBackend final : public Backend {
       const std::optional<std::string>& plugin_id) override {
     std::vector<ApprovalRow> out;
     auto st = run("reading plugin approvals", [&]() -> Status {
-      std::vector<int64_t> ids, at;
-      std::vector<std::string> plugins, versions, json, hash, by, msha, lsha;
+      std::vector<int64_t> ids, at, wat;
+      std::vector<std::string> plugins, versions, json, hash, by, msha, lsha, wby;
       Statement stmt(session_);
       stmt << std::string(
                   "SELECT id, plugin_id, version, permissions_json, permissions_hash, "
-                  "approved_at, approved_by, manifest_sha256, library_sha256 FROM "
-                  "plugin_approvals") +
+                  "approved_at, approved_by, manifest_sha256, library_sha256, withdrawn_at, "
+                  "withdrawn_by FROM plugin_approvals") +
                   (plugin_id ? " WHERE plugin_id = ?" : "") + " ORDER BY id",
           into(ids), into(plugins), into(versions), into(json), into(hash), into(at), into(by),
-          into(msha), into(lsha);
+          into(msha), into(lsha), into(wat), into(wby);
       if (plugin_id) stmt, bind(*plugin_id);
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
         out.push_back(ApprovalRow{ids[i], plugins[i], versions[i], json[i], hash[i], at[i], by[i],
-                                  msha[i], lsha[i]});
+                                  msha[i], lsha[i], wat[i], wby[i]});
       }
       return ok_status();
     });
     if (!st) return st.error();
     return out;
+  }
+
+  Result<int> withdraw_approvals(const std::string& plugin_id, int64_t at_ms,
+                                 const std::string& who) override {
+    int n = 0;
+    auto st = run("withdrawing a plugin approval", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE plugin_approvals SET withdrawn_at = ?, withdrawn_by = ? WHERE plugin_id = ? "
+              "AND withdrawn_at = 0",
+          bind(at_ms), bind(who), bind(plugin_id);
+      n = static_cast<int>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
   }
 
   Status set_enabled(const EnablementRow& r) override {
@@ -795,9 +934,9 @@ class SqliteBackend final : public Backend {
   Status insert_admin_token(const AdminTokenRow& r) override {
     return run("creating an admin token", [&]() -> Status {
       session_ << "INSERT INTO admin_tokens (id, hash, role, created_at, created_by, revoked_at, "
-                  "space_id) VALUES (?, ?, ?, ?, ?, 0, ?)",
+                  "space_id, name, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, 0)",
           bind(r.id), bind(r.hash), bind(r.role), bind(r.created_at_ms), bind(r.created_by),
-          bind(r.space_id), now;
+          bind(r.space_id), bind(r.name), bind(r.expires_at_ms), now;
       return ok_status();
     });
   }
@@ -805,19 +944,20 @@ class SqliteBackend final : public Backend {
   Result<std::vector<AdminTokenRow>> select_tokens(const std::string* hash) {
     std::vector<AdminTokenRow> out;
     auto st = run("reading admin tokens", [&]() -> Status {
-      std::vector<std::string> ids, hashes, roles, by, space_ids;
-      std::vector<int64_t> at, revoked;
+      std::vector<std::string> ids, hashes, roles, by, space_ids, names;
+      std::vector<int64_t> at, revoked, expires, used;
       Statement stmt(session_);
       stmt << std::string(
-                  "SELECT id, hash, role, created_at, created_by, revoked_at, space_id FROM "
-                  "admin_tokens") +
+                  "SELECT id, hash, role, created_at, created_by, revoked_at, space_id, name, "
+                  "expires_at, last_used_at FROM admin_tokens") +
                   (hash ? " WHERE hash = ?" : " ORDER BY created_at, id"),
-          into(ids), into(hashes), into(roles), into(at), into(by), into(revoked), into(space_ids);
+          into(ids), into(hashes), into(roles), into(at), into(by), into(revoked), into(space_ids),
+          into(names), into(expires), into(used);
       if (hash) stmt, bind(*hash);
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        out.push_back(
-            AdminTokenRow{ids[i], hashes[i], roles[i], at[i], by[i], revoked[i], space_ids[i]});
+        out.push_back(AdminTokenRow{ids[i], hashes[i], roles[i], at[i], by[i], revoked[i],
+                                    space_ids[i], names[i], expires[i], used[i]});
       }
       return ok_status();
     });
@@ -842,6 +982,47 @@ class SqliteBackend final : public Backend {
       if (stmt.execute() == 0) return not_found("active admin token '" + id + "'");
       return ok_status();
     });
+  }
+
+  Status touch_admin_token(const std::string& id, int64_t at_ms) override {
+    return run("recording an admin token's use", [&]() -> Status {
+      session_ << "UPDATE admin_tokens SET last_used_at = ? WHERE id = ?", bind(at_ms), bind(id),
+          now;
+      return ok_status();
+    });
+  }
+
+  // ----------------------------------------------------------------- users
+  Status upsert_user(const UserRow& r) override {
+    return run("recording a user's sign-in", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE users SET name = ?, email = ?, last_login = ? WHERE issuer = ? AND "
+              "subject = ?",
+          bind(r.name), bind(r.email), bind(r.last_login_ms), bind(r.issuer), bind(r.subject);
+      if (stmt.execute() > 0) return ok_status();
+      session_ << "INSERT INTO users (issuer, subject, name, email, first_login, last_login) "
+                  "VALUES (?, ?, ?, ?, ?, ?)",
+          bind(r.issuer), bind(r.subject), bind(r.name), bind(r.email), bind(r.first_login_ms),
+          bind(r.last_login_ms), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<UserRow>> list_users() override {
+    std::vector<UserRow> out;
+    auto st = run("reading users", [&]() -> Status {
+      std::vector<std::string> issuers, subjects, names, emails;
+      std::vector<int64_t> first, last;
+      session_ << "SELECT issuer, subject, name, email, first_login, last_login FROM users "
+                  "ORDER BY last_login DESC, issuer, subject",
+          into(issuers), into(subjects), into(names), into(emails), into(first), into(last), now;
+      for (std::size_t i = 0; i < issuers.size(); ++i) {
+        out.push_back(UserRow{issuers[i], subjects[i], names[i], emails[i], first[i], last[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
   }
 
   // ----------------------------------------------------------------- audit
@@ -938,7 +1119,10 @@ class SqliteBackend final : public Backend {
       if (q.space) sql += " AND space = ?";
       if (q.space_id) sql += " AND space_id = ?";
       if (q.action_prefix) sql += " AND substr(action, 1, ?) = ?";
-      sql += " ORDER BY id LIMIT ?";
+      if (q.until_ms > 0) sql += " AND at < ?";
+      if (q.who) sql += " AND who = ?";
+      if (q.before_id > 0) sql += " AND id < ?";
+      sql += q.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
       Statement stmt(session_);
       stmt << sql;
       cols.into_all(stmt);
@@ -948,6 +1132,9 @@ class SqliteBackend final : public Backend {
       if (q.action_prefix) {
         stmt, bind(static_cast<int64_t>(q.action_prefix->size())), bind(*q.action_prefix);
       }
+      if (q.until_ms > 0) stmt, bind(q.until_ms);
+      if (q.who) stmt, bind(*q.who);
+      if (q.before_id > 0) stmt, bind(q.before_id);
       stmt, bind(q.limit);
       stmt.execute();
       cols.append_to(out);
