@@ -16,16 +16,11 @@
 
 namespace vitrine::server::console {
 
-std::string signed_in_text(const Caller& caller) {
-  const auto& p = caller.principal;
+std::string signed_in_text(ServerContext& ctx, const Caller& caller) {
+  const Identity id = identity_of(ctx, caller);
   std::string roles;
-  if (p.roles.empty()) {
-    roles = store::to_string(p.role);
-  } else {
-    for (const auto& r : p.roles) roles += (roles.empty() ? "" : ", ") + store::to_string(r);
-  }
-  const std::string name = !p.user.empty() ? p.user : "token " + p.token_id;
-  return "Signed in as " + name + " · " + roles;
+  for (const auto& r : id.roles) roles += (roles.empty() ? "" : ", ") + r;
+  return "Signed in as " + id.name + " · " + roles;
 }
 
 std::variant<FormCall, Response> guard(ServerContext& ctx, Request& req, store::Action action) {
@@ -58,7 +53,7 @@ std::variant<PageCall, Response> open_page(ServerContext& ctx, Request& req, sto
   call.shell.title = title;
   call.shell.csrf = call.caller.csrf();
   call.shell.plugins_link = true;
-  call.shell.who = signed_in_text(call.caller);
+  call.shell.who = signed_in_text(ctx, call.caller);
   if (call.caller.session) call.shell.flash = ctx.sessions.take_flash(call.caller.session->id);
   return call;
 }

@@ -19,7 +19,7 @@ namespace vitrine::server::console {
 
 // Who is signed in and with which roles, for the header of every page:
 // the one place that turns a caller into display text.
-std::string signed_in_text(const Caller& caller);
+std::string signed_in_text(ServerContext& ctx, const Caller& caller);
 
 struct FormCall {
   Caller caller;

@@ -92,7 +92,7 @@ void add_console_tokens_routes(Router& router, ServerContext& ctx) {
     s.title = "Token created";
     s.csrf = call.caller.csrf();
     s.plugins_link = true;
-    s.who = signed_in_text(call.caller);
+    s.who = signed_in_text(ctx, call.caller);
     s.flash = "Created token " + t->row.id + " with role " + t->row.role + ".";
     s.body_html =
         "<h1>Token created</h1><p>Copy the token now: it is shown once and cannot be "

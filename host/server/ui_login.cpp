@@ -160,7 +160,7 @@ void add_login_routes(Router& router, ServerContext& ctx) {
     s.title = "Spaces";
     s.csrf = auth.caller->csrf();
     s.plugins_link = principal.platform_admin();
-    s.who = console::signed_in_text(*auth.caller);
+    s.who = console::signed_in_text(ctx, *auth.caller);
     s.body_html = "<h1>Spaces</h1>";
     if (spaces.empty()) s.body_html += "<p class=\"muted\">No spaces yet.</p>";
     s.body_html += "<ul>";

@@ -55,7 +55,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
     s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
-    s.who = console::signed_in_text(*auth.caller);
+    s.who = console::signed_in_text(ctx, *auth.caller);
     s.body_html = "<h1>" + ui::esc(space) + "</h1>";
     if (pages.empty()) {
       s.body_html +=
@@ -94,7 +94,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.csrf = auth.caller->csrf();
     s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
     s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
-    s.who = console::signed_in_text(*auth.caller);
+    s.who = console::signed_in_text(ctx, *auth.caller);
     // The engine's output: Markdown rendered without raw HTML and every
     // macro fragment sanitized. `page` outlives ui::page() below.
     s.body_parts = {"<article class=\"vitrine-page\">", page->body_html, "</article>"};

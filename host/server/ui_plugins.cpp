@@ -174,7 +174,7 @@ void add_plugin_ui_routes(Router& router, ServerContext& ctx) {
     s.title = "Plugins";
     s.csrf = csrf;
     s.plugins_link = true;
-    s.who = console::signed_in_text(*auth.caller);
+    s.who = console::signed_in_text(ctx, *auth.caller);
     if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html =
         "<h1>Plugins</h1><p class=\"muted\">Every installed plugin version. A newer version "

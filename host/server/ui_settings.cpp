@@ -164,7 +164,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     s.csrf = csrf;
     s.settings_link = true;
     s.plugins_link = permits(ctx, *auth.caller, Action::plugin_approve, "");
-    s.who = console::signed_in_text(*auth.caller);
+    s.who = console::signed_in_text(ctx, *auth.caller);
     if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html = "<h1>Settings of " +
                   ui::esc(view->space.display_name.empty() ? space : view->space.display_name) +

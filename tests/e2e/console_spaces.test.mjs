@@ -39,7 +39,7 @@ test('a platform admin creates (keyboard only), connects and deletes a space in 
   const response = await login(page, readToken('admin'), '/admin/spaces');
   assert.equal(response.status(), 200);
   assert.ok((await response.allHeaders())['content-security-policy']);
-  assert.match(await page.locator('header.top .who').textContent(), /^Signed in as token t[0-9a-f]+ · platform-admin$/);
+  assert.match(await page.locator('header.top .who').textContent(), /^Signed in as token t[0-9a-f]+( \([^)]*\))? · platform-admin$/);
 
   // Every field has a label.
   for (const id of await page.locator('main input:not([type=hidden]), main select, main textarea').evaluateAll((els) => els.map((e) => e.id))) {
