@@ -11,7 +11,7 @@ packages=(
   libseccomp-dev clang libclang-rt-14-dev
   libcjose-dev libjansson-dev
   python3 python3-jsonschema python3-yaml curl
-  libpq-dev postgresql-15
+  libpq-dev postgresql-15 nginx-light wrk
   libgit2-dev
   chromium
   mkdocs mkdocs-material python3-setuptools

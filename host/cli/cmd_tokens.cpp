@@ -44,7 +44,9 @@ void add_tokens_commands(CLI::App& app, int& exit_code) {
 
   auto* create = group->add_subcommand("create", "Create a token and print it once");
   create->fallthrough();
-  create->add_option("--role", o->role, "platform-admin, space-admin:SPACE or viewer:SPACE")
+  create
+      ->add_option("--role", o->role,
+                   "platform-admin, space-admin:SPACE, editor:SPACE or viewer:SPACE")
       ->required();
   create->add_option("--name", o->name, "What the token is for, e.g. ci-docs-export");
   create->add_option("--expires", o->expires,

@@ -17,6 +17,8 @@ void add_license_commands(CLI::App& app, int& exit_code);
 void add_render_command(CLI::App& app, int& exit_code);
 // `spaces test`; call after add_store_commands (it adds to the spaces group).
 void add_space_test_command(CLI::App& app, int& exit_code);
+// `spaces dashboard-uses`; call after add_store_commands (cmd_freshness.cpp).
+void add_freshness_commands(CLI::App& app, int& exit_code);
 // `plugins pack` and `plugins keygen` (signed bundles), added to the `plugins`
 // group by add_plugins_commands (cmd_bundle.cpp).
 void add_bundle_commands(CLI::App& plugins_group, int& exit_code);

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   vitrine::cli::add_serve_command(app, exit_code);
   vitrine::cli::add_store_commands(app, exit_code);
   vitrine::cli::add_space_test_command(app, exit_code);
+  vitrine::cli::add_freshness_commands(app, exit_code);
 
   try {
     app.parse(argc, argv);

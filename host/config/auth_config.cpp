@@ -59,11 +59,11 @@ bool as_list(const YAML::Node& n, const std::string& key, const std::string& exa
   return true;
 }
 
-// platform-admin | space-admin:KEY | viewer:KEY (the store checks the key
+// platform-admin | space-admin:KEY | editor:KEY | viewer:KEY (the store checks the key
 // against its spaces at each sign-in).
 bool role_syntax(const std::string& text) {
   if (text == "platform-admin") return true;
-  for (std::string_view prefix : {"space-admin:", "viewer:"}) {
+  for (std::string_view prefix : {"space-admin:", "editor:", "viewer:"}) {
     if (text.rfind(prefix, 0) != 0) continue;
     const std::string key = text.substr(prefix.size());
     return !key.empty() && key.size() <= 64 && std::all_of(key.begin(), key.end(), [](char c) {
@@ -165,7 +165,8 @@ void parse_oidc(const YAML::Node& n, OidcConfig& o, const AuthDiag& error) {
           if (!role_syntax(r)) {
             error(g->second,
                   "role '" + r + "' of group '" + group +
-                      "' is invalid; use platform-admin, space-admin:SPACE or viewer:SPACE",
+                      "' is invalid; use platform-admin, space-admin:SPACE, editor:SPACE or "
+                      "viewer:SPACE",
                   "config-oidc-role");
             good = false;
           }

@@ -331,6 +331,9 @@ const std::map<std::string, Handler>& schema() {
                          [](Config& c, int64_t v) { c.render_per_origin = int(v); })},
                 {"max_queued", integer("render.max_queued", 1, 1000000, [](Config& c, int64_t v) {
                    c.render_max_queued = int(v);
+                 })},
+                {"lease_s", integer("render.lease_s", 1, 60, [](Config& c, int64_t v) {
+                   c.render_lease_s = int(v);
                  })}})},
       {"server",
        section("server",

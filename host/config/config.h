@@ -60,6 +60,9 @@ struct Config {
   int render_per_space = 0;
   int render_per_origin = 0;
   int render_max_queued = 4096;  // renders waiting for a thread; beyond: "busy"
+  // How long a host's claim to render a cold macro holds before another host
+  // sharing the database may take it over (store/render_lease.h).
+  int render_lease_s = 5;
 
   std::string frame_ancestors = "'none'";
   std::string public_url;  // e.g. https://docs.example.com; empty: http://listen

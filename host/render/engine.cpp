@@ -5,6 +5,7 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 #include <variant>
@@ -17,6 +18,7 @@
 #include "render/sanitizer.h"
 #include "render/wrap.h"
 #include "runtime/runtime.h"
+#include "store/render_lease.h"
 
 namespace vitrine::render {
 namespace {
@@ -119,6 +121,8 @@ struct Engine::Impl {
   EngineOptions opt;
   RenderScheduler scheduler;
   HotCache hot;
+  // Single-flight across hosts sharing the database (store/render_lease.h).
+  store::RenderLeases leases;
   // One render in flight per hot key (single-flight). Page views and the
   // render API join it as waiters; a background refresh joins as one that
   // never leaves. A queued render nobody waits for any more, or whose every
@@ -179,6 +183,7 @@ struct Engine::Impl {
         scheduler(SchedulerLimits{opt.threads, lane_limit(opt.per_space, opt.threads),
                                   lane_limit(opt.per_origin, opt.threads), opt.max_queued}),
         hot(opt.memory_cache_bytes),
+        leases(rt.store().context(), store::RenderLeaseOptions{int64_t{opt.lease_s} * 1000, 50}),
         cache_hit(cache_counter("hit")),
         cache_stale(cache_counter("stale")),
         cache_miss(cache_counter("miss")),
@@ -343,6 +348,28 @@ struct Engine::Impl {
             .count(),
         1, opt.macro_deadline_ms));
     in.services = &rt;
+    // Another host sharing the database may be rendering this entry right
+    // now: wait for its result instead of asking Grafana again (RL-1..RL-5).
+    std::optional<LeaseGuard> lease;
+    if (!in_development(res)) {
+      const std::string ns = cache_namespace(target.instance);
+      // "Refresh all" wants content newer than its request, not any fresh row.
+      const int64_t newer_than = call.bypass_cache ? now_ms() : 0;
+      switch (leases.claim(call.space, ns, res.key, deadline,
+                           [&] { return filled_elsewhere(call, res, newer_than, out); })) {
+        case store::RenderLeases::Claim::filled:
+          return out;
+        case store::RenderLeases::Claim::timed_out:
+          out.error =
+              "another host is rendering this macro and did not finish within the page's "
+              "deadline; reload in a moment";
+          out.rule = "render-lease-wait";
+          return out;
+        case store::RenderLeases::Claim::render:
+          lease.emplace(leases, call.space, ns, res.key);
+          break;
+      }
+    }
     auto started = std::chrono::steady_clock::now();
     auto rendered = rt.runner().render(target.instance, in);
     rt.metrics()
@@ -381,6 +408,34 @@ struct Engine::Impl {
       remember(res.hot_key, out, fresh_until, fresh_until + int64_t{opt.stale_for_s} * 1000);
     }
     return out;
+  }
+
+  // RL-3: the lease goes when render_now returns, after the cache is filled
+  // or the render failed.
+  struct LeaseGuard {
+    store::RenderLeases& leases;
+    std::string space, ns, key;
+    LeaseGuard(store::RenderLeases& l, std::string s, std::string n, std::string k)
+        : leases(l), space(std::move(s)), ns(std::move(n)), key(std::move(k)) {}
+    LeaseGuard(const LeaseGuard&) = delete;
+    LeaseGuard& operator=(const LeaseGuard&) = delete;
+    ~LeaseGuard() { leases.release(space, ns, key); }
+  };
+
+  // While another host holds the lease: true, with `out` set, once the
+  // store's cache has fresh content for this macro (that host's render),
+  // fetched at or after `newer_than_ms`.
+  bool filled_elsewhere(const MacroCall& call, const Resolved& res, int64_t newer_than_ms,
+                        Rendered& out) {
+    auto hit = rt.store().cache().get(call.space, cache_namespace(res.target.instance), res.key);
+    if (!hit || hit->stale || hit->fetched_at_ms < newer_than_ms) return false;
+    Rendered cached;
+    if (!decode_entry(hit->value.view(), cached)) return false;
+    cached.ttl_s =
+        static_cast<uint32_t>(std::max<int64_t>(1, (hit->fresh_until_ms - cached.as_of_ms) / 1000));
+    remember(res.hot_key, cached, hit->fresh_until_ms, hit->stale_until_ms);
+    out = std::move(cached);
+    return true;
   }
 
   // Joins the render in flight for this macro, or starts one. The caller
@@ -537,7 +592,7 @@ struct Engine::Impl {
   // The in-memory answer, if there is one: fresh as is, stale with a
   // background refresh. Never blocks on the store or a plugin.
   std::optional<MacroOutcome> from_memory(const MacroCall& call, const Resolved& res) {
-    if (in_development(res)) return std::nullopt;
+    if (in_development(res) || call.bypass_cache) return std::nullopt;
     auto e = hot.get(res.hot_key, now_ms());
     if (!e) return std::nullopt;
     const std::string& plugin = res.target.plugin->id;
@@ -554,7 +609,7 @@ struct Engine::Impl {
   // Content another process (or this one, before a restart) rendered: the
   // store's encrypted cache. Fresh as is, stale with a background refresh.
   std::optional<MacroOutcome> from_store(const MacroCall& call, const Resolved& res) {
-    if (in_development(res)) return std::nullopt;
+    if (in_development(res) || call.bypass_cache) return std::nullopt;
     Rendered cached;
     auto hit = rt.store().cache().get(call.space, cache_namespace(res.target.instance), res.key);
     if (!hit || !decode_entry(hit->value.view(), cached)) return std::nullopt;
@@ -694,6 +749,7 @@ EngineOptions EngineOptions::from(const config::Config& config) {
   o.per_origin = config.render_per_origin;
   o.max_queued = static_cast<std::size_t>(config.render_max_queued);
   o.development_plugins = config.plugins_development;
+  o.lease_s = config.render_lease_s;
   return o;
 }
 

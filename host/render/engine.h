@@ -44,6 +44,9 @@ struct MacroCall {
   std::string time_from = "now-6h";
   std::string time_to = "now";
   std::string preset_error;  // set when the page parser already found a problem
+  // "Refresh all" (render/warm_batch.h): skip the memory and store caches
+  // for this call; the new content fills them as any render does.
+  bool bypass_cache = false;
 };
 
 enum class MacroState { fresh, cached, stale, error };
@@ -91,6 +94,10 @@ struct EngineOptions {
   // Plugin development mode (plugins.development): these plugins' macros
   // skip every cache (memory, store, page) and are rendered on every view.
   std::vector<std::string> development_plugins;
+  // Hosts sharing one database render a cold macro once: the first takes a
+  // lease of this length, the others wait for its cache fill
+  // (store/render_lease.h; render.lease_s).
+  int lease_s = 5;
 
   // The options vitrine.yml sets (render.*, plugins.development).
   static EngineOptions from(const config::Config& config);

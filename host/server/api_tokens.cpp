@@ -56,8 +56,9 @@ void add_api_tokens_routes(Router& router, ServerContext& ctx) {
     auto name = string_member(in, "name", error);
     if (!error.empty()) return json_error(400, "invalid", error);
     if (!role || role->empty()) {
-      return json_error(400, "invalid",
-                        "send {\"role\": \"platform-admin | space-admin:SPACE | viewer:SPACE\"}");
+      return json_error(
+          400, "invalid",
+          "send {\"role\": \"platform-admin | space-admin:SPACE | editor:SPACE | viewer:SPACE\"}");
     }
     int64_t expires_at = 0;
     if (in->has("expires_in_days") && !in->isNull("expires_in_days")) {

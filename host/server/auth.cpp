@@ -22,6 +22,7 @@ bool secure_cookies(const ServerContext& ctx) {
 Response refuse(const Request& request, Credentials how, store::Verdict verdict,
                 const std::string& message) {
   using store::Verdict;
+  if (verdict == Verdict::unavailable) return store_unavailable(request, how, message);
   if (how == Credentials::bearer) {
     switch (verdict) {
       case Verdict::unauthenticated: {
@@ -36,6 +37,7 @@ Response refuse(const Request& request, Credentials how, store::Verdict verdict,
         return json_error(404, "not-found", message);
       case Verdict::denied:
       case Verdict::allow:
+      case Verdict::unavailable:
         return json_error(403, "forbidden", message);
     }
   }
@@ -63,6 +65,7 @@ Response refuse(const Request& request, Credentials how, store::Verdict verdict,
                             "There is no such page, or it is not in a space you may view.");
     case Verdict::denied:
     case Verdict::allow:
+    case Verdict::unavailable:
       return ui::error_page(403, "Not allowed",
                             "Your role does not allow this here. Ask a space admin of this space.");
   }
@@ -106,6 +109,16 @@ std::optional<RateDecision> limited(ServerContext& ctx, const Request& request) 
 }
 
 }  // namespace
+
+Response store_unavailable(const Request& request, Credentials how, const std::string& cause) {
+  const std::string message =
+      "the store is unavailable: " + cause + "; retrying [store-unavailable]";
+  Response r = how == Credentials::bearer || bearer_of(request)
+                   ? json_error(503, "store-unavailable", message)
+                   : ui::error_page(503, "Store unavailable", message);
+  r.set_header("Retry-After", std::to_string(kStoreRetryAfterSeconds));
+  return r;
+}
 
 std::string Caller::who() const {
   if (session && session->user) return session->user->who;
@@ -179,6 +192,10 @@ AuthResult authenticate(ServerContext& ctx, const Request& request, Credentials 
     }
   }
   auto principal = ctx.runtime.store().admin_tokens().authenticate(cred->first);
+  if (!principal && principal.error().code == store::Errc::io) {
+    out.refusal = store_unavailable(request, how, principal.error().message);
+    return out;
+  }
   if (!principal) {
     if (bearer) count_failure(ctx, request);
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, principal.error().message);
@@ -204,8 +221,8 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
       return out;
     }
   }
-  auto a = user ? ctx.runtime.store().admin_tokens().decide(user_principal(*cred->second->user),
-                                                            action, space)
+  auto a = user ? ctx.auth_cache.decide(ctx.runtime.store().admin_tokens(),
+                                        user_principal(*cred->second->user), action, space)
                 : ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->first, action,
                                            space);
   if (a.verdict != store::Verdict::allow) {
@@ -220,8 +237,9 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
 bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
              const std::string& space) {
   if (caller.session && caller.session->user) {
-    return ctx.runtime.store().admin_tokens().decide(caller.principal, action, space).verdict ==
-           store::Verdict::allow;
+    return ctx.auth_cache
+               .decide(ctx.runtime.store().admin_tokens(), caller.principal, action, space)
+               .verdict == store::Verdict::allow;
   }
   return ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), caller.token, action, space)
              .verdict == store::Verdict::allow;

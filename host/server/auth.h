@@ -55,6 +55,14 @@ struct Identity {
 };
 Identity identity_of(ServerContext& ctx, const Caller& caller);
 
+// Rule store-unavailable: the database could not answer (store::Errc::io),
+// which says nothing about the caller's credential. 503 with Retry-After in
+// the route's style (JSON for bearer calls, the error page for browsers),
+// never 401 or a redirect to the login form, and never counted as a failed
+// sign-in. `cause` is the store's message (it names no secret).
+inline constexpr int kStoreRetryAfterSeconds = 5;
+Response store_unavailable(const Request& request, Credentials how, const std::string& cause);
+
 // 429 with Retry-After in the route's style (rate_limit.h).
 Response rate_limited(const Request& request, Credentials how, const RateDecision& decision);
 

@@ -11,18 +11,54 @@ namespace {
 // many of them must not grow the map without limit.
 constexpr std::size_t kMaxEntries = 4096;
 
+// Actions that only read: the ones a stale "allow" may still answer while
+// the database is unavailable.
+bool read_only(store::Action action) {
+  using store::Action;
+  switch (action) {
+    case Action::space_list:
+    case Action::space_show:
+    case Action::token_status:
+    case Action::cache_read:
+    case Action::asset_read:
+    case Action::audit_read:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 store::Authorization AuthCache::authorize(store::AdminTokens tokens, std::string_view token,
                                           store::Action action, const std::string& space) {
-  if (max_age_.count() == 0) return tokens.authorize(token, action, space);
+  auto compute = [&] { return tokens.authorize(token, action, space); };
+  if (max_age_.count() == 0) return compute();
+  // No digest, no cache: an empty key would be shared by every token.
+  const std::string digest = store::crypto::sha256_hex(token);
+  if (digest.empty()) return compute();
+  return cached("token\n" + digest, action, space, compute);
+}
+
+store::Authorization AuthCache::decide(store::AdminTokens tokens, const store::Principal& principal,
+                                       store::Action action, const std::string& space) {
+  auto compute = [&] { return tokens.decide(principal, action, space); };
+  if (max_age_.count() == 0) return compute();
+  // The answer depends on the roles as well as on who holds them.
+  std::string who = principal.user;
+  for (const auto& role : principal.roles) who += "\n" + store::to_string(role);
+  const std::string digest = store::crypto::sha256_hex(who);
+  if (digest.empty()) return compute();
+  return cached("user\n" + digest, action, space, compute);
+}
+
+store::Authorization AuthCache::cached(std::string key, store::Action action,
+                                       const std::string& space,
+                                       const std::function<store::Authorization()>& compute) {
   const auto now = std::chrono::steady_clock::now();
   // Read before computing: a write that lands meanwhile makes this answer
   // older than the store, and the next lookup recomputes it.
   const uint64_t generation = generation_();
-  std::string key = store::crypto::sha256_hex(token);
-  // No digest, no cache: an empty key would be shared by every token.
-  if (key.empty()) return tokens.authorize(token, action, space);
   key += '\n';
   key += std::to_string(static_cast<int>(action));
   key += '\n';
@@ -35,7 +71,17 @@ store::Authorization AuthCache::authorize(store::AdminTokens tokens, std::string
       return it->second.answer;
     }
   }
-  store::Authorization answer = tokens.authorize(token, action, space);
+  store::Authorization answer = compute();
+  if (answer.verdict == store::Verdict::unavailable) {
+    if (!read_only(action)) return answer;
+    std::shared_lock lock(mu_);
+    auto it = entries_.find(key);
+    if (it != entries_.end() && it->second.answer.verdict == store::Verdict::allow &&
+        now - it->second.at < stale_grace_) {
+      return it->second.answer;
+    }
+    return answer;
+  }
   std::unique_lock lock(mu_);
   if (entries_.size() >= kMaxEntries) entries_.clear();
   entries_[std::move(key)] = Entry{answer, now, generation};

@@ -1,4 +1,4 @@
-// Authorization answers kept briefly, so a page view does not pay a SQLite
+// Authorization answers kept briefly, so a page view does not pay a database
 // lookup (twice: the route's check and the settings link) per request.
 //
 // Coherence, the part a reviewer should check: an answer is used only
@@ -7,7 +7,15 @@
 // revoked, a space deleted or a role created through this server applies
 // to the very next request; the same change made by the CLI in another
 // process applies within max_age (one second). Keys are SHA-256 of the
-// token, never the token.
+// token (or of a signed-in user's audit name and roles), never the token.
+//
+// While the database cannot answer (Verdict::unavailable), an earlier
+// "allow" for a read-only action (viewing a page, a space, the cache) is
+// reused for up to stale_grace, so pages keep rendering from memory during
+// a database outage. Nothing can be revoked while the database is down (a
+// revocation is a database write), so the only answer this can outlive is
+// an expiry falling inside the grace. Writes and unknown credentials get
+// the unavailable answer (503). Unavailable answers are never stored.
 #pragma once
 
 #include <chrono>
@@ -26,13 +34,19 @@ class AuthCache {
  public:
   using Generation = std::function<uint64_t()>;
   // max_age 0 turns caching off.
-  AuthCache(Generation generation, std::chrono::milliseconds max_age)
-      : generation_(std::move(generation)), max_age_(max_age) {}
+  AuthCache(Generation generation, std::chrono::milliseconds max_age,
+            std::chrono::milliseconds stale_grace = std::chrono::minutes(10))
+      : generation_(std::move(generation)), max_age_(max_age), stale_grace_(stale_grace) {}
 
   // tokens.authorize(token, action, space), or a recent answer to it.
   // [thread-safe]
   store::Authorization authorize(store::AdminTokens tokens, std::string_view token,
                                  store::Action action, const std::string& space);
+  // tokens.decide(principal, ...) for a user signed in through OpenID
+  // Connect, or a recent answer to it (keyed by the user and their roles).
+  // [thread-safe]
+  store::Authorization decide(store::AdminTokens tokens, const store::Principal& principal,
+                              store::Action action, const std::string& space);
 
  private:
   struct Entry {
@@ -40,8 +54,12 @@ class AuthCache {
     std::chrono::steady_clock::time_point at;
     uint64_t generation = 0;
   };
+  store::Authorization cached(std::string key, store::Action action, const std::string& space,
+                              const std::function<store::Authorization()>& compute);
+
   Generation generation_;
   std::chrono::milliseconds max_age_;
+  std::chrono::milliseconds stale_grace_;
   std::shared_mutex mu_;  // shared for lookups, exclusive to store
   std::unordered_map<std::string, Entry> entries_;
 };

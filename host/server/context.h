@@ -64,5 +64,7 @@ void add_embed_settings_routes(Router& router, ServerContext& ctx);  // embed_se
 void add_share_link_routes(Router& router, ServerContext& ctx);      // share_link_view.cpp
 void add_share_links_api_routes(Router& router, ServerContext& ctx);  // share_links_api.cpp
 void add_oembed_routes(Router& router, ServerContext& ctx);          // oembed.cpp
+void add_api_freshness_routes(Router& router, ServerContext& ctx);  // api_freshness.cpp
+void add_freshness_routes(Router& router, ServerContext& ctx);      // ui_freshness.cpp
 
 }  // namespace vitrine::server

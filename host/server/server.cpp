@@ -11,9 +11,11 @@
 #include "server/context.h"
 #include "server/json_errors.h"
 #include "server/net/http_listener.h"
+#include "server/page_repos.h"
 #include "server/router.h"
 #include "server/security_headers.h"
 #include "server/ui/html.h"
+#include "server/ui_edit.h"
 
 namespace vitrine::server {
 
@@ -60,6 +62,14 @@ struct Server::Impl {
     add_share_link_routes(router, ctx);
     add_share_links_api_routes(router, ctx);
     add_oembed_routes(router, ctx);
+    add_api_freshness_routes(router, ctx);
+    add_freshness_routes(router, ctx);
+    add_edit_routes(router, ctx);
+    add_edit_history_routes(router, ctx);
+    add_api_pages_routes(router, ctx);
+    // Page files put in place before the editor existed become each space's
+    // first commit (page_repos.h).
+    open_all_page_repos(ctx);
   }
 
   Response dispatch(Request& request);

@@ -12,6 +12,10 @@ namespace {
 
 // Creating, listing and revoking share links: a space admin's action.
 constexpr store::Action kManageShareLinks = store::Action::plugin_enable;
+// Editors share the pages they write: creating a link needs page_write
+// (editor, space admin, platform admin); listing and revoking stay with the
+// space's admins, who answer for what the space exposes.
+constexpr store::Action kCreateShareLinks = store::Action::page_write;
 
 JsonObject link_json(ServerContext& ctx, const Request& req, const store::CreatedShareLink& l) {
   auto o = new_object();
@@ -48,7 +52,7 @@ std::optional<int64_t> int_member(const JsonObject& body, const std::string& key
 void add_share_links_api_routes(Router& router, ServerContext& ctx) {
   router.add("POST", "/api/v1/spaces/{space}/share-links", [&ctx](Request& req) {
     const std::string space = req.param("space");
-    auto auth = authorize(ctx, req, Credentials::bearer, kManageShareLinks, space);
+    auto auth = authorize(ctx, req, Credentials::bearer, kCreateShareLinks, space);
     if (!auth.caller) return auth.refusal;
     auto parsed = read_json_object(req);
     if (auto* r = std::get_if<Response>(&parsed)) return std::move(*r);

@@ -16,8 +16,8 @@ std::string create_form(const std::string& csrf) {
   return "<section aria-labelledby=\"create\"><h2 id=\"create\">Create a token</h2>"
          "<form method=\"post\" action=\"/admin/tokens\">" +
          ui::csrf_field(csrf) +
-         text_field("role", "Role: platform-admin, space-admin:SPACE or viewer:SPACE", "",
-                    "required autocomplete=\"off\"") +
+         text_field("role", "Role: platform-admin, space-admin:SPACE, editor:SPACE or viewer:SPACE",
+                    "", "required autocomplete=\"off\"") +
          text_field("name", "Name (what it is for, e.g. ci-docs-export)", "",
                     "autocomplete=\"off\"") +
          text_field("expires_days", "Expires after days (empty: never)", "",

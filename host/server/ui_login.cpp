@@ -90,6 +90,11 @@ void add_login_routes(Router& router, ServerContext& ctx) {
     const std::string next = form["next"];
     std::string& token = form["token"];
     auto principal = ctx.runtime.store().admin_tokens().authenticate(token);
+    if (!principal && principal.error().code == store::Errc::io) {
+      // Not a wrong token: the database could not say. Not counted.
+      OPENSSL_cleanse(token.data(), token.size());
+      return store_unavailable(req, Credentials::browser, principal.error().message);
+    }
     if (!principal) {
       OPENSSL_cleanse(token.data(), token.size());
       log::info("ui.login_refused", {});

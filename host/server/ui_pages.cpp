@@ -9,6 +9,7 @@
 #include "server/ui/html.h"
 #include "server/ui/stylesheet.h"
 #include "server/ui_console.h"
+#include "server/ui_edit.h"
 
 namespace vitrine::server {
 namespace {
@@ -57,6 +58,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
     s.who = console::signed_in_text(ctx, *auth.caller);
     s.body_html = "<h1>" + ui::esc(space) + "</h1>";
+    s.body_html += new_page_link_html(ctx, *auth.caller, space);
     if (pages.empty()) {
       s.body_html +=
           "<p class=\"muted\">No pages yet. Add Markdown files to the space's pages "
@@ -97,6 +99,12 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     s.who = console::signed_in_text(ctx, *auth.caller);
     // The engine's output: Markdown rendered without raw HTML and every
     // macro fragment sanitized. `page` outlives ui::page() below.
+    // The notice of a save, rename or restore that redirected here.
+    if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
+    s.body_html = page_edit_links_html(ctx, *auth.caller, space, name);
+    // Refresh all, pin as evidence, the page's evidence (ui_freshness.cpp).
+    s.body_html += "<p class=\"vitrine-freshness-link\"><a href=\"/spaces/" + ui::esc(space) +
+                   "/pages/" + ui::esc(name) + "/freshness\">Freshness and evidence</a></p>";
     s.body_parts = {"<article class=\"vitrine-page\">", page->body_html, "</article>"};
     return ui::page(200, s);
   });

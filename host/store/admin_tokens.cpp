@@ -17,7 +17,7 @@ constexpr std::size_t kMaxTokenName = 64;
 // last_used_at is written at most this often per token.
 constexpr int64_t kTouchIntervalMs = 60'000;
 
-enum class Needs { platform, space_admin, viewer };
+enum class Needs { platform, space_admin, editor, viewer };
 
 struct ActionRule {
   Action action;
@@ -41,6 +41,8 @@ constexpr ActionRule kRules[] = {
     {Action::asset_read, Needs::viewer, true},
     {Action::audit_read, Needs::space_admin, true},
     {Action::admin_tokens, Needs::platform, false},
+    {Action::page_read, Needs::viewer, true},
+    {Action::page_write, Needs::editor, true},
 };
 
 const ActionRule& rule_for(Action a) {
@@ -62,6 +64,8 @@ std::string_view to_string(Verdict v) {
       return "denied";
     case Verdict::unauthenticated:
       return "unauthenticated";
+    case Verdict::unavailable:
+      return "unavailable";
   }
   return "unauthenticated";
 }
@@ -73,6 +77,7 @@ Result<Role> parse_role(std::string_view text) {
     Role::Kind kind;
   };
   static constexpr Prefix kPrefixes[] = {{"space-admin:", Role::Kind::space_admin},
+                                         {"editor:", Role::Kind::editor},
                                          {"viewer:", Role::Kind::viewer}};
   for (const auto& p : kPrefixes) {
     if (text.substr(0, p.prefix.size()) == p.prefix) {
@@ -82,8 +87,8 @@ Result<Role> parse_role(std::string_view text) {
     }
   }
   return make_error(Errc::invalid, "role '" + std::string(text.substr(0, 80)) +
-                                       "' is invalid; use platform-admin, space-admin:SPACE or "
-                                       "viewer:SPACE");
+                                       "' is invalid; use platform-admin, space-admin:SPACE, "
+                                       "editor:SPACE or viewer:SPACE");
 }
 
 std::string to_string(const Role& role) {
@@ -92,6 +97,8 @@ std::string to_string(const Role& role) {
       return "platform-admin";
     case Role::Kind::space_admin:
       return "space-admin:" + role.space;
+    case Role::Kind::editor:
+      return "editor:" + role.space;
     case Role::Kind::viewer:
       return "viewer:" + role.space;
   }
@@ -228,7 +235,8 @@ Authorization AdminTokens::authorize(std::string_view token, Action action,
   auto who = authenticate(token);
   if (!who) {
     Authorization a;
-    a.verdict = Verdict::unauthenticated;
+    // A database that cannot answer says nothing about the token.
+    a.verdict = who.error().code == Errc::io ? Verdict::unavailable : Verdict::unauthenticated;
     a.message = who.error().message;
     return a;
   }
@@ -242,7 +250,17 @@ Authorization AdminTokens::decide(const Principal& principal, Action action,
   const ActionRule& rule = rule_for(action);
   const std::vector<Role> single{principal.role};
   const std::vector<Role>& roles = principal.roles.empty() ? single : principal.roles;
-  const bool exists = rule.space_scoped && ctx_.db.get_space(space).ok();
+  bool exists = false;
+  if (rule.space_scoped) {
+    auto sp = ctx_.db.get_space(space);
+    // Not knowing whether the space exists is not "not found".
+    if (!sp && sp.error().code == Errc::io) {
+      a.verdict = Verdict::unavailable;
+      a.message = sp.error().message;
+      return a;
+    }
+    exists = sp.ok();
+  }
   bool any_denied = false;
   std::string denied_message;
   for (const Role& role : roles) {
@@ -257,6 +275,10 @@ Authorization AdminTokens::decide(const Principal& principal, Action action,
       case Needs::space_admin:
         allowed = platform || role.kind == Role::Kind::space_admin;
         break;
+      case Needs::editor:
+        allowed =
+            platform || role.kind == Role::Kind::space_admin || role.kind == Role::Kind::editor;
+        break;
       case Needs::viewer:
         allowed = true;
         break;
@@ -269,7 +291,9 @@ Authorization AdminTokens::decide(const Principal& principal, Action action,
     if (!any_denied) {
       any_denied = true;
       denied_message = "role " + to_string(role) + " may not do this; ask a " +
-                       (rule.needs == Needs::platform ? "platform admin" : "space admin");
+                       (rule.needs == Needs::platform ? "platform admin"
+                        : rule.needs == Needs::editor ? "space admin for the editor role"
+                                                      : "space admin");
     }
   }
   if (any_denied) {

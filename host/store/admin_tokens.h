@@ -2,7 +2,8 @@
 //
 //   token text   vtr_<43 base64url chars of 32 random bytes>  (shown once)
 //   stored       SHA-256 hex of the token text only
-//   roles        platform-admin | space-admin:SPACE | viewer:SPACE
+//   roles        platform-admin | space-admin:SPACE | editor:SPACE | viewer:SPACE
+//                (an editor is a viewer who may also change the space's pages)
 //   binding      a space role names the space by key and is bound to the
 //                space's immutable id: deleting the space revokes the token,
 //                and a space created again with the key is not its space
@@ -15,6 +16,9 @@
 //   denied     the role is for this space but too weak (viewer doing admin)
 //   unauthenticated  unknown, revoked or expired token, or a space token whose
 //                    space was deleted (even if a space with that key exists again)
+//   unavailable  the database could not answer (Errc::io): no judgement on the
+//                credential at all, so callers answer 503 and never count it
+//                as a failed sign-in
 //
 // Token fields the console and the JSON API show (AdminTokenRow, backend.h):
 //   id, name, role, created_at/by, expires_at (0 = never), last_used_at
@@ -51,14 +55,16 @@ enum class Action {
   asset_read,
   audit_read,
   admin_tokens,  // create / list / revoke admin tokens
+  page_read,     // a page's text, history and diffs (every role of the space)
+  page_write,    // create / edit / rename / delete / restore pages (editor and up)
 };
 
-enum class Verdict { allow, not_found, denied, unauthenticated };
+enum class Verdict { allow, not_found, denied, unauthenticated, unavailable };
 std::string_view to_string(Verdict v);
 
 struct Role {
-  enum class Kind { platform_admin, space_admin, viewer } kind = Kind::viewer;
-  std::string space;  // for space_admin / viewer
+  enum class Kind { platform_admin, space_admin, editor, viewer } kind = Kind::viewer;
+  std::string space;  // for space_admin / editor / viewer
 };
 
 Result<Role> parse_role(std::string_view text);

@@ -146,7 +146,7 @@ struct AssetRow {
 struct AdminTokenRow {
   std::string id;    // public identifier ("t" + 8 hex), shown in lists
   std::string hash;  // sha256 hex of the whole token; the token itself is never stored
-  std::string role;  // platform-admin | space-admin:SPACE | viewer:SPACE
+  std::string role;  // platform-admin | space-admin:SPACE | editor:SPACE | viewer:SPACE
   int64_t created_at_ms = 0;
   std::string created_by;
   int64_t revoked_at_ms = 0;  // 0 = active
@@ -336,6 +336,19 @@ class Backend {
   // empty) until at most `max_bytes` remain. Returns the number deleted.
   virtual Result<int64_t> evict_cache_lru(const std::string& space, int64_t max_bytes) = 0;
   virtual Result<int64_t> delete_cache_expired(int64_t now_ms) = 0;
+
+  // Render leases (store/render_lease.h): who renders a cold cache entry
+  // now, so hosts sharing one database make one upstream request for it.
+  // take: one statement that inserts the lease, or takes it over when it
+  // expired (expires_at_ms <= now_ms) or is already `holder`'s; true when
+  // `holder` holds it afterwards. release: deletes it only if `holder`
+  // still holds it (a lease taken over after expiry is not the old
+  // holder's to drop).
+  virtual Result<bool> take_render_lease(const std::string& space, const std::string& plugin_id,
+                                         const std::string& key_hash, const std::string& holder,
+                                         int64_t now_ms, int64_t expires_at_ms) = 0;
+  virtual Status release_render_lease(const std::string& space, const std::string& plugin_id,
+                                      const std::string& key_hash, const std::string& holder) = 0;
 
   // Assets.
   virtual Status put_asset(const AssetRow& row) = 0;  // insert or ignore (content-addressed)

@@ -122,6 +122,9 @@ Result<int64_t> copy_rows(Result<std::vector<T>> rows, const std::function<Statu
   return static_cast<int64_t>(rows->size());
 }
 
+// Not copied: render_leases. A lease says which host renders a cache entry
+// for the next few seconds; on the target no host holds one yet, and a
+// copied lease could only delay the first render there.
 const std::vector<Table>& tables() {
   static const std::vector<Table> t = {
       {"spaces",

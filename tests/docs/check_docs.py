@@ -52,6 +52,7 @@ NOT_RULE_CALLS = {
 NOT_RULES = {
     # value: reason
     "share-links": "CLI subcommand name (vitrine share-links)",
+    "dashboard-uses": "CLI subcommand name (vitrine spaces dashboard-uses)",
     "md-table": "audit output format (vitrine audit --format, GET /api/v1/audit?format=)",
     "client-gone": "cancellation reason (blocking.h), shown inside the render-abandoned message",
     "server-stopping": "cancellation reason (blocking.h); also a rule id where the engine uses it",

@@ -51,6 +51,22 @@ SKIP_RC = 77
 
 # Endpoints that cannot be replayed against this installation, and why.
 SKIP = {
+    ("GET", "/api/v1/spaces/{space}/pages"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("GET", "/api/v1/spaces/{space}/pages/{page}?revision="):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("PUT", "/api/v1/spaces/{space}/pages/{page}"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("DELETE", "/api/v1/spaces/{space}/pages/{page}?base=REVISION"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("POST", "/api/v1/spaces/{space}/pages/{page}/rename"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("POST", "/api/v1/spaces/{space}/pages/{page}/restore"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("GET", "/api/v1/spaces/{space}/pages/{page}/history"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
+    ("GET", "/api/v1/spaces/{space}/pages/{page}/diff?from=REVISION&to=REVISION"):
+        "needs a revision id read first and changes the pages; tests/e2e/edit_pages.test.mjs calls it",
     ("GET", "/assets/{space}/{id}"):
         "answers image bytes, not JSON; asset headers are covered by the server tests",
     ("DELETE", "/api/v1/spaces/{space}/share-links/{id}"):
@@ -65,6 +81,9 @@ SKIP = {
     ("POST", "/api/v1/plugins/{id}/withdraw"):
         "would stop alert_list for every later example; Approvals_.LC6_* and "
         "tests/e2e/console_plugins.test.mjs withdraw through the same operation",
+    ("GET", "/api/v1/spaces/{space}/pages/{page}/evidence/{id}"):
+        "needs the id of a record pinned first; tests/e2e/freshness_refresh_and_evidence.test.mjs "
+        "pins one and reads it",
     ("DELETE", "/api/v1/tokens/{id}"):
         "needs the id of a token created first; tests/e2e/console_tokens.test.mjs revokes one "
         "and ConsoleParity checks the route is served",
@@ -412,7 +431,8 @@ def main():
             space = "scratch" if meth == "DELETE" and s["path"].startswith(
                 "/api/v1/spaces/{space}?") else "demo"
             path = fill_path(s["path"], {"space": space, "id": "alert_list",
-                                         "key": "dashboard"})
+                                         "key": "dashboard", "page": "checkout",
+                                         "uid": "svc-checkout"})
             if body is not None:
                 body = body.replace("$GLSA", inst.grafana_token)
             if key in INSTALLED_VERSION:

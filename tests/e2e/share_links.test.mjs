@@ -71,6 +71,17 @@ test('a valid share link shows its macro and only its macro, without an account'
   assert.ok(listed.json.share_links.some((l) => l.id === link.id && l.state === 'active'));
 });
 
+test('an editor creates a share link; a viewer cannot, and only admins list them', { timeout: 60_000 }, async () => {
+  const token = (role) => vitrine('tokens', 'create', '--role', role).trim().split('\n').pop().trim();
+  const editor = token(`editor:${SPACE}`);
+  const made = await api('POST', `/api/v1/spaces/${SPACE}/share-links`, { page: 'partial-failure' }, editor);
+  assert.equal(made.status, 200, made.text);
+  assert.equal((await open(made.json.url)).response.status(), 200);
+  assert.equal((await api('GET', `/api/v1/spaces/${SPACE}/share-links`, null, editor)).status, 403);
+  const viewer = token(`viewer:${SPACE}`);
+  assert.equal((await api('POST', `/api/v1/spaces/${SPACE}/share-links`, { page: 'partial-failure' }, viewer)).status, 403);
+});
+
 test('a share link serves the images of its target through the link, and no other asset', { timeout: 60_000 }, async () => {
   const link = await createShareLink(SPACE, 'checkout', { macro: 5 }); // the panel-image macro
   const { page, response } = await open(link.url);

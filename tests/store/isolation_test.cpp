@@ -114,6 +114,47 @@ TEST_P(P6_Isolation, AdminTokensOfOneSpaceSeeTheOtherAsNotFound) {
             Verdict::denied);
 }
 
+TEST_P(P6_Isolation, EditorRoleEditsPagesOfItsSpaceOnly) {
+  auto at = store_->admin_tokens();
+  auto editor = at.create("t", "editor:team-a");
+  auto viewer = at.create("t", "viewer:team-a");
+  auto admin = at.create("t", "space-admin:team-a");
+  auto platform = at.create("t", "platform-admin");
+  ASSERT_TRUE(editor.ok() && viewer.ok() && admin.ok() && platform.ok()) << editor.error().message;
+  EXPECT_EQ(editor->row.role, "editor:team-a");
+  auto verdict = [&](const CreatedToken& t, Action a, const std::string& space) {
+    return at.authorize(t.token.view(), a, space).verdict;
+  };
+  // Editors, space admins and platform admins write pages; viewers read them.
+  for (const auto* t : {&*editor, &*admin, &*platform}) {
+    EXPECT_EQ(verdict(*t, Action::page_write, "team-a"), Verdict::allow);
+    EXPECT_EQ(verdict(*t, Action::page_read, "team-a"), Verdict::allow);
+  }
+  EXPECT_EQ(verdict(*viewer, Action::page_write, "team-a"), Verdict::denied);
+  EXPECT_EQ(verdict(*viewer, Action::page_read, "team-a"), Verdict::allow);
+  // Nothing of a space admin's: the editor role only adds page writes.
+  for (Action a : {Action::token_set, Action::token_status, Action::test_connection,
+                   Action::plugin_enable, Action::audit_read}) {
+    EXPECT_EQ(verdict(*editor, a, "team-a"), Verdict::denied) << static_cast<int>(a);
+  }
+  EXPECT_EQ(verdict(*editor, Action::admin_tokens, ""), Verdict::denied);
+  // P6: another space's pages answer exactly like missing ones.
+  for (Action a : {Action::page_read, Action::page_write}) {
+    for (const auto* t : {&*editor, &*viewer, &*admin}) {
+      EXPECT_EQ(verdict(*t, a, "team-b"), Verdict::not_found);
+      EXPECT_EQ(verdict(*t, a, "no-such-space"), Verdict::not_found);
+    }
+  }
+  auto parsed = parse_role("editor:team-a");
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->kind, Role::Kind::editor);
+  EXPECT_EQ(to_string(*parsed), "editor:team-a");
+  EXPECT_FALSE(parse_role("editor:").ok());
+  // Ordered after space admins and before viewers.
+  auto p = principal_of({Role{Role::Kind::viewer, "team-b"}, Role{Role::Kind::editor, "team-a"}});
+  EXPECT_EQ(p.role.kind, Role::Kind::editor);
+}
+
 VITRINE_ON_EVERY_BACKEND(P6_Isolation);
 
 }  // namespace

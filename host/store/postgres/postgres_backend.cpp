@@ -140,6 +140,13 @@ const std::vector<std::vector<std::string>>& migrations() {
           "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_at BIGINT NOT NULL DEFAULT 0",
           "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_by TEXT NOT NULL DEFAULT ''",
       },
+      {
+          // 5 (SQLite 9): render leases (store/render_lease.h), rows that live
+          // seconds.
+          "CREATE TABLE render_leases (space TEXT NOT NULL, plugin_id TEXT NOT NULL, key_hash "
+          "TEXT NOT NULL, holder TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (space, "
+          "plugin_id, key_hash))",
+      },
   };
   return m;
 }
@@ -691,6 +698,35 @@ class PostgresBackend final : public Backend {
           "EXCLUDED.ord",
           r.space, r.plugin_id, r.key_hash, r.record, r.size, r.fetched_at_ms, r.fresh_until_ms,
           r.stale_until_ms, r.last_access_ms);
+      return ok_status();
+    });
+  }
+
+  Result<bool> take_render_lease(const std::string& space, const std::string& plugin_id,
+                                 const std::string& key_hash, const std::string& holder,
+                                 int64_t now_ms, int64_t expires_at_ms) override {
+    bool held = false;
+    auto st = run("taking a render lease", [&]() -> Status {
+      auto res = exec(
+          "INSERT INTO render_leases (space, plugin_id, key_hash, holder, expires_at) VALUES ($1, "
+          "$2, $3, $4, $5) ON CONFLICT (space, plugin_id, key_hash) DO UPDATE SET holder = "
+          "EXCLUDED.holder, expires_at = EXCLUDED.expires_at WHERE render_leases.expires_at <= $6 "
+          "OR render_leases.holder = EXCLUDED.holder",
+          space, plugin_id, key_hash, holder, expires_at_ms, now_ms);
+      held = res.affected() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return held;
+  }
+
+  Status release_render_lease(const std::string& space, const std::string& plugin_id,
+                              const std::string& key_hash, const std::string& holder) override {
+    return run("releasing a render lease", [&]() -> Status {
+      exec(
+          "DELETE FROM render_leases WHERE space = $1 AND plugin_id = $2 AND key_hash = $3 AND "
+          "holder = $4",
+          space, plugin_id, key_hash, holder);
       return ok_status();
     });
   }

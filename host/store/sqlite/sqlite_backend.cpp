@@ -212,6 +212,14 @@ const std::vector<std::vector<std::string>>& migrations() {
           "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_at INTEGER NOT NULL DEFAULT 0",
           "ALTER TABLE plugin_approvals ADD COLUMN withdrawn_by TEXT NOT NULL DEFAULT ''",
       },
+      {
+          // 9: render leases (store/render_lease.h). Who renders a cold cache
+          // entry now; rows live seconds and are never copied or backed up
+          // as data (an expired row is taken over in place).
+          "CREATE TABLE render_leases (space TEXT NOT NULL, plugin_id TEXT NOT NULL, key_hash "
+          "TEXT NOT NULL, holder TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (space, "
+          "plugin_id, key_hash))",
+      },
   };
   return m;
 }
@@ -802,6 +810,35 @@ class SqliteBackend final : public Backend {
           bind(r.space), bind(r.plugin_id), bind(r.key_hash), bind(r.record), bind(r.size),
           bind(r.fetched_at_ms), bind(r.fresh_until_ms), bind(r.stale_until_ms),
           bind(r.last_access_ms), now;
+      return ok_status();
+    });
+  }
+
+  Result<bool> take_render_lease(const std::string& space, const std::string& plugin_id,
+                                 const std::string& key_hash, const std::string& holder,
+                                 int64_t now_ms, int64_t expires_at_ms) override {
+    bool held = false;
+    auto st = run("taking a render lease", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "INSERT INTO render_leases (space, plugin_id, key_hash, holder, expires_at) VALUES "
+              "(?, ?, ?, ?, ?) ON CONFLICT (space, plugin_id, key_hash) DO UPDATE SET holder = "
+              "excluded.holder, expires_at = excluded.expires_at WHERE render_leases.expires_at "
+              "<= ? OR render_leases.holder = excluded.holder",
+          bind(space), bind(plugin_id), bind(key_hash), bind(holder), bind(expires_at_ms),
+          bind(now_ms);
+      held = stmt.execute() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return held;
+  }
+
+  Status release_render_lease(const std::string& space, const std::string& plugin_id,
+                              const std::string& key_hash, const std::string& holder) override {
+    return run("releasing a render lease", [&]() -> Status {
+      session_ << "DELETE FROM render_leases WHERE space = ? AND plugin_id = ? AND key_hash = ? "
+                  "AND holder = ?",
+          bind(space), bind(plugin_id), bind(key_hash), bind(holder), now;
       return ok_status();
     });
   }

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# Three hosts behind one load balancer, on loopback: PostgreSQL (initdb in a
+# temporary directory, run as an unprivileged user), the Grafana simulator,
+# three `vitrine serve` hosts on one PostgreSQL store and nginx in front.
+# Checks, through nginx:
+#   CL-1 200 concurrent cold views of one page (page4.md: four macros, each
+#        with its own upstream resource) spread over the hosts make one
+#        upstream request per distinct resource (render leases);
+#   CL-2 a plugin disabled through nginx is seen on every host within 1 s;
+#   CL-3 `kill -9` of one host loses no acknowledged write and nginx keeps
+#        serving from the others;
+#   CL-4 every acknowledged write has its audit row and the audit chain of
+#        all hosts verifies (ids strictly increasing, one predecessor each).
+# Prints the measured numbers as Markdown rows for docs/performance.md.
+#   tests/cluster/run.sh [BUILD_DIR]     default build/asan
+# Exit 0 pass, 1 a check failed, 77 PostgreSQL server or nginx not installed.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=$(realpath "${1:-$root/build/asan}")
+vitrine=$build/host/cli/vitrine
+
+pg_bindir=${VITRINE_PG_BINDIR:-}
+for d in "$pg_bindir" /usr/lib/postgresql/15/bin "$(pg_config --bindir 2>/dev/null || true)"; do
+  [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && { pg_bindir=$d; break; }
+done
+[ -x "$pg_bindir/initdb" ] || { echo "cluster: PostgreSQL server binaries not found (apt-get install postgresql-15)"; exit 77; }
+command -v nginx >/dev/null || { echo "cluster: nginx not found (apt-get install nginx-light)"; exit 77; }
+
+work=$(mktemp -d /tmp/vitrine-cluster.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [ -f "$work/demo/sim.pid" ] && kill "$(cat "$work/demo/sim.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  if [ "${KEEP:-0}" = 1 ]; then echo "cluster: kept $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+fail() { echo "cluster: FAIL $*" >&2; for f in "$work"/host*.log; do echo "== $f" >&2; tail -5 "$f" >&2; done; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+
+# PostgreSQL as an unprivileged user when run as root (it refuses root).
+as_pg=()
+if [ "$(id -u)" = 0 ]; then
+  for u in postgres nobody; do id "$u" >/dev/null 2>&1 && { as_pg=(setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups); pg_user=$u; break; }; done
+  mkdir -p "$work/pg" && chown "$pg_user" "$work/pg"
+else
+  mkdir -p "$work/pg"
+fi
+"${as_pg[@]}" "$pg_bindir/initdb" -D "$work/pg/data" -U vitrine --auth=trust -E UTF8 --no-locale -N >"$work/initdb.log" 2>&1 ||
+  { cat "$work/initdb.log" >&2; fail "initdb"; }
+pg_port=$(free_port)
+"${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
+  -c max_connections=200 >"$work/pg/server.log" 2>&1 &
+pids+=($!)
+db=postgres://vitrine@127.0.0.1:$pg_port/vitrine
+for _ in $(seq 100); do psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
+psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'CREATE DATABASE vitrine' >/dev/null || fail "create database"
+
+# One demo installation (simulator, keyring, plugins, space, tokens, pages),
+# its store moved into PostgreSQL, its data directory copied per host.
+ports=("$(free_port)" "$(free_port)" "$(free_port)")
+"$root/demo/setup-demo.sh" "$build" "$work/demo" "${ports[0]}" >/dev/null
+cp "$root/tests/cluster/page4.md" "$work/demo/data/pages/demo/page4.md"
+read -r _ sim_admin <"$work/demo/sim.ready"
+admin=http://127.0.0.1:$sim_admin
+"$vitrine" --data-dir "$work/demo/data" --key-file "$work/demo/keyring" store migrate --to "$db" \
+  >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; fail "store migrate"; }
+viewer="Authorization: Bearer $(cat "$work/demo/viewer.token")"
+padmin="Authorization: Bearer $(cat "$work/demo/admin.token")"
+for i in 0 1 2; do
+  h=$work/host$i
+  mkdir -p "$h"
+  cp -a "$work/demo/data" "$h/data"
+  rm -f "$h/data"/vitrine.db*
+  cp -a "$work/demo/keyring" "$work/demo/tls" "$h/"
+  sed -e "s/^listen: .*/listen: 127.0.0.1:${ports[$i]}/" "$work/demo/vitrine.yml" >"$h/vitrine.yml"
+  # nginx is one client address with many connections: exempt it from the
+  # per-client connection limit (it passes the reader's in X-Forwarded-For).
+  printf 'store:\n  backend: postgres\n  url: %s\nserver:\n  trusted_proxies: ["127.0.0.1"]\n' "$db" >>"$h/vitrine.yml"
+done
+start_host() {
+  "$vitrine" serve --config "$work/host$1/vitrine.yml" >>"$work/host$1.log" 2>&1 &
+  host_pid[$1]=$!
+  pids+=($!)
+}
+declare -a host_pid
+for i in 0 1 2; do start_host "$i"; done
+for i in 0 1 2; do
+  ok=0
+  for _ in $(seq 400); do curl -sf "http://127.0.0.1:${ports[$i]}/readyz" >/dev/null && { ok=1; break; }; sleep 0.05; done
+  [ $ok = 1 ] || fail "host $i did not become ready"
+done
+
+# nginx on loopback: config, pid, logs and temp files in the work dir.
+lb_port=$(free_port)
+mkdir -p "$work/nginx"
+cat >"$work/nginx/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body;
+  proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi;
+  uwsgi_temp_path $work/nginx/uwsgi;
+  scgi_temp_path $work/nginx/scgi;
+  upstream vitrine {
+    server 127.0.0.1:${ports[0]} max_fails=3 fail_timeout=2s;
+    server 127.0.0.1:${ports[1]} max_fails=3 fail_timeout=2s;
+    server 127.0.0.1:${ports[2]} max_fails=3 fail_timeout=2s;
+    keepalive 32;
+  }
+  server {
+    listen 127.0.0.1:$lb_port;
+    location / {
+      proxy_pass http://vitrine;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_connect_timeout 1s;
+      proxy_next_upstream error timeout http_502 http_503;
+    }
+  }
+}
+NGINX
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" 2>"$work/nginx/start.log" &
+for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$lb_port/readyz" && break; sleep 0.05; done
+lb=http://127.0.0.1:$lb_port
+
+# CL-1: 200 concurrent cold views of one page through nginx.
+curl -sf -X POST "$admin/counters/reset" >/dev/null
+start=$(now_ms)
+vpids=()
+for n in $(seq 200); do
+  curl -s -o "$work/view-$n.html" -w '%{http_code}\n' -H "$viewer" "$lb/spaces/demo/pages/page4" >"$work/view-$n.code" &
+  vpids+=($!)
+done
+wait "${vpids[@]}"
+cold_ms=$(($(now_ms) - start))
+not_ok=$(cat "$work"/view-*.code | grep -vc '^200$' || true)
+errors=$(grep -l 'vitrine-error' "$work"/view-*.html | wc -l || true)
+counts=$(curl -s "$admin/counters" | grep -o '"[^"]*": *[0-9]*' || true)
+upstream_total=$(echo "$counts" | awk -F: '{s+=$2} END {print s+0}')
+upstream_distinct=$(echo "$counts" | awk -F: '$2 > 0' | wc -l)
+per_host=""
+for i in 0 1 2; do
+  per_host+="$(grep -c '"path":"/spaces/demo/pages/page4"' "$work/host$i.log" || true) "
+done
+echo "cluster: CL-1 200 cold views in ${cold_ms} ms: $upstream_total upstream requests, $upstream_distinct distinct; views per host: $per_host; non-200: $not_ok, pages with error boxes: $errors" >&2
+[ "$not_ok" = 0 ] || fail "CL-1: $not_ok of 200 views did not answer 200"
+[ "$errors" = 0 ] || fail "CL-1: $errors views had error boxes"
+[ "$upstream_distinct" -gt 0 ] || fail "CL-1: the simulator saw no request"
+[ "$upstream_total" = "$upstream_distinct" ] || fail "CL-1: $upstream_total upstream requests for $upstream_distinct distinct resources: $counts"
+
+# CL-2: disable a plugin through nginx; every host shows it within 1 s.
+curl -sf -X DELETE -H "$padmin" "$lb/api/v1/spaces/demo/plugins/alert_list" >/dev/null || fail "CL-2: disabling through nginx"
+changed=$(now_ms)
+converge_max=0
+for i in 0 1 2; do
+  seen=""
+  while [ $(($(now_ms) - changed)) -lt 5000 ]; do
+    if curl -s -H "$viewer" "http://127.0.0.1:${ports[$i]}/spaces/demo/pages/page4" | grep -q 'plugin-not-enabled'; then
+      seen=$(($(now_ms) - changed)); break
+    fi
+    sleep 0.02
+  done
+  [ -n "$seen" ] || fail "CL-2: host $i did not see the change within 5 s"
+  [ "$seen" -gt "$converge_max" ] && converge_max=$seen
+done
+echo "cluster: CL-2 change seen on all three hosts after ${converge_max} ms" >&2
+[ "$converge_max" -le 1000 ] || fail "CL-2: the slowest host saw the change after $converge_max ms (> 1 s)"
+
+# CL-3 and CL-4: writes through nginx; host 1 is killed (-9) half way.
+acked=()
+for n in $(seq 1 40); do
+  if [ "$n" = 20 ]; then kill -9 "${host_pid[1]}"; killed_at=$n; fi
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "$padmin" -H 'Content-Type: application/json' \
+    -d "{\"key\": \"w-$n\", \"name\": \"write $n\"}" "$lb/api/v1/spaces" || true)
+  [ "$code" = 200 ] && acked+=("w-$n")
+done
+after_ok=0
+for n in $(seq 20); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "$viewer" "$lb/spaces/demo/pages/page4")" = 200 ] && after_ok=$((after_ok + 1))
+done
+echo "cluster: CL-3 host 1 killed before write $killed_at: ${#acked[@]} of 40 writes acknowledged; $after_ok of 20 views after the kill answered 200" >&2
+[ "$after_ok" = 20 ] || fail "CL-3: nginx did not keep serving after the kill ($after_ok of 20)"
+[ "${#acked[@]}" -ge 38 ] || fail "CL-3: only ${#acked[@]} of 40 writes acknowledged"
+listed=$(curl -sf -H "$padmin" "$lb/api/v1/spaces")
+lost=0
+for k in "${acked[@]}"; do grep -q "\"$k\"" <<<"$listed" || { lost=$((lost + 1)); echo "cluster: lost $k" >&2; }; done
+[ "$lost" = 0 ] || fail "CL-3: $lost acknowledged writes lost"
+
+psql -Atq "$db" -c "SELECT subject FROM audit WHERE action = 'space.create' AND verdict = 'ok'" >"$work/audit-subjects"
+missing=0
+for k in "${acked[@]}"; do grep -qx "$k" "$work/audit-subjects" || { missing=$((missing + 1)); echo "cluster: no audit row for $k" >&2; }; done
+order_breaks=$(psql -Atq "$db" -c "SELECT count(*) FROM (SELECT id, lag(id) OVER (ORDER BY id) AS prev FROM audit) t WHERE prev IS NOT NULL AND id <= prev")
+audit_rows=$(psql -Atq "$db" -c "SELECT count(*) FROM audit")
+"$vitrine" --data-dir "$work/host0/data" --key-file "$work/host0/keyring" --store-url "$db" audit verify >"$work/verify.log" 2>&1 ||
+  { cat "$work/verify.log" >&2; fail "CL-4: audit verify"; }
+echo "cluster: CL-4 $audit_rows audit rows from three hosts, chain verified; acknowledged writes without a row: $missing" >&2
+[ "$missing" = 0 ] || fail "CL-4: $missing acknowledged writes have no audit row"
+[ "$order_breaks" = 0 ] || fail "CL-4: audit ids not strictly increasing"
+
+cat <<TABLE
+| cluster case (3 hosts, nginx, PostgreSQL 15, ASan build) | measured | target |
+|---|---|---|
+| CL-1 200 concurrent cold views of page4 through nginx | $upstream_total upstream requests, $upstream_distinct distinct resources (${cold_ms} ms for all 200; views per host: ${per_host% }) | = distinct resources |
+| CL-2 plugin disabled through nginx, seen on all 3 hosts | after ${converge_max} ms | <= 1 s |
+| CL-3 kill -9 of host 1 during 40 writes through nginx | ${#acked[@]} acknowledged, 0 lost; 20 of 20 views after the kill 200 | none lost |
+| CL-4 audit rows of all hosts | $audit_rows rows, chain verified, 0 acknowledged writes without a row | complete, ordered |
+TABLE
+echo "cluster: PASS" >&2
