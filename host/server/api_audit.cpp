@@ -11,6 +11,7 @@
 // each row names its space_id.
 #include "reconcile/audit_filter.h"
 #include "server/api_json.h"
+#include "server/audit_params.h"
 #include "server/auth.h"
 #include "server/context.h"
 #include "server/json_errors.h"
@@ -20,18 +21,6 @@ namespace vitrine::server {
 namespace {
 
 constexpr int64_t kDefaultLimit = 1000;
-
-reconcile::AuditFilter filter_of(const Request& req) {
-  reconcile::AuditFilter f;
-  f.space = req.query_param("space").value_or("");
-  f.actor = req.query_param("actor").value_or("");
-  f.action = req.query_param("action").value_or("");
-  f.since = req.query_param("since").value_or("");
-  f.until = req.query_param("until").value_or("");
-  f.limit = req.query_param("limit").value_or("");
-  f.before = req.query_param("before").value_or("");
-  return f;
-}
 
 Response answer(ServerContext& ctx, const Request& req, const store::AuditQuery& q,
                 const reconcile::AuditFilter& f, int64_t now) {
@@ -62,7 +51,7 @@ void add_api_audit_routes(Router& router, ServerContext& ctx) {
     auto auth = authorize(ctx, req, Credentials::bearer, store::Action::space_list, "");
     if (!auth.caller) return auth.refusal;
     const int64_t now = store::system_now_ms();
-    const auto f = filter_of(req);
+    const auto f = audit_filter_of(req);
     auto q = reconcile::audit_query(f, kDefaultLimit, now);
     if (!q) return json_error(400, "invalid", q.error().message);
     return answer(ctx, req, *q, f, now);
@@ -73,7 +62,7 @@ void add_api_audit_routes(Router& router, ServerContext& ctx) {
     auto auth = authorize(ctx, req, Credentials::bearer, store::Action::audit_read, space);
     if (!auth.caller) return auth.refusal;
     const int64_t now = store::system_now_ms();
-    auto f = filter_of(req);
+    auto f = audit_filter_of(req);
     f.space = space;
     auto q = reconcile::audit_query(f, kDefaultLimit, now);
     if (!q) return json_error(400, "invalid", q.error().message);

@@ -3,6 +3,7 @@
 // GET /api/v1/audit), 50 a page with a link to the older rows, exported as
 // JSON or as a Markdown table with the same filter.
 #include "reconcile/audit_filter.h"
+#include "server/audit_params.h"
 #include "server/ui_console.h"
 #include "store/report.h"
 
@@ -11,18 +12,6 @@ namespace {
 
 constexpr const char* kPage = "/admin/audit";
 constexpr int64_t kPageRows = 50;
-
-reconcile::AuditFilter filter_of(const Request& req) {
-  reconcile::AuditFilter f;
-  f.space = req.query_param("space").value_or("");
-  f.actor = req.query_param("actor").value_or("");
-  f.action = req.query_param("action").value_or("");
-  f.since = req.query_param("since").value_or("");
-  f.until = req.query_param("until").value_or("");
-  f.limit = req.query_param("limit").value_or("");
-  f.before = req.query_param("before").value_or("");
-  return f;
-}
 
 std::string url_encode(const std::string& v) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -84,7 +73,7 @@ void add_console_audit_routes(Router& router, ServerContext& ctx) {
     auto page = open_page(ctx, req, store::Action::space_list, "Audit");
     if (auto* r = std::get_if<Response>(&page)) return std::move(*r);
     auto& call = std::get<PageCall>(page);
-    auto f = filter_of(req);
+    auto f = audit_filter_of(req);
     f.limit.clear();  // a page is kPageRows; exports take `limit`
     std::string h =
         "<h1>Audit log</h1><p class=\"muted\">Every space's rows, newest first. The same "
@@ -123,7 +112,7 @@ void add_console_audit_routes(Router& router, ServerContext& ctx) {
   router.add("GET", "/admin/audit/export", [&ctx](Request& req) {
     auto auth = authorize(ctx, req, Credentials::browser, store::Action::space_list, "");
     if (!auth.caller) return auth.refusal;
-    const auto f = filter_of(req);
+    const auto f = audit_filter_of(req);
     const std::string format = req.query_param("format").value_or("json");
     if (format != "json" && format != "md-table") {
       return ui::error_page(400, "Unknown export format", "Use format=json or format=md-table.");
