@@ -105,15 +105,7 @@ int check(const GlobalOptions& g) {
 
 void add_store_check_command(CLI::App& app, int& exit_code) {
   GlobalOptions& g = global_options(app);
-  CLI::App* group = nullptr;
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == "store") group = sub;
-  }
-  if (group == nullptr) {
-    group = app.add_subcommand("store", "Database maintenance");
-    group->require_subcommand(1);
-    group->fallthrough();
-  }
+  CLI::App* group = &store_group(app);
   auto* cmd = group->add_subcommand(
       "check", "Full integrity check of the database (integrity_check, foreign_key_check)");
   cmd->fallthrough();

@@ -15,6 +15,16 @@
 
 namespace vitrine::cli::store_detail {
 
+CLI::App& store_group(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() == "store") return *sub;
+  }
+  CLI::App* group = app.add_subcommand("store", "Database maintenance");
+  group->require_subcommand(1);
+  group->fallthrough();
+  return *group;
+}
+
 GlobalOptions& global_options(CLI::App& app) {
   static GlobalOptions options;
   CLI::App* root = &app;

@@ -91,15 +91,7 @@ int migrate(const GlobalOptions& g, const MigrateArgs& a) {
 
 void add_store_migrate_command(CLI::App& app, int& exit_code) {
   GlobalOptions& g = global_options(app);
-  CLI::App* group = nullptr;
-  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
-    if (sub->get_name() == "store") group = sub;
-  }
-  if (group == nullptr) {
-    group = app.add_subcommand("store", "Database maintenance");
-    group->require_subcommand(1);
-    group->fallthrough();
-  }
+  CLI::App* group = &store_group(app);
   static MigrateArgs args;
   auto* cmd = group->add_subcommand(
       "migrate", "Copy the SQLite store of --data-dir into a new, empty PostgreSQL database");

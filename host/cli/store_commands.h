@@ -59,6 +59,9 @@ struct GlobalOptions {
 
 // Adds the global options to the root of `app` (once) and returns them.
 GlobalOptions& global_options(CLI::App& app);
+// The `store` command group (database maintenance), made by whichever
+// store command is added first.
+CLI::App& store_group(CLI::App& app);
 // Opens the store; with need_key the keyring is loaded (and must load).
 // On failure prints the error and sets exit_code; returns null.
 std::unique_ptr<store::Store> open_store(const GlobalOptions& g, bool need_key, int& exit_code);

@@ -26,6 +26,18 @@ Poco::JSON::Array::Ptr strings(const std::vector<std::string>& items) {
   return a;
 }
 
+// A non-empty string member of the request's JSON body, or the 400 that
+// says what to send (`hint`) or what was wrong with it.
+std::variant<std::string, Response> required_string(Request& req, const std::string& member,
+                                                    const std::string& hint) {
+  auto body = read_json_object(req);
+  if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
+  std::string error;
+  auto value = string_member(std::get<JsonObject>(body), member, error);
+  if (!value || value->empty()) return json_error(400, "invalid", error.empty() ? hint : error);
+  return *value;
+}
+
 bool installed(ServerContext& ctx, const std::string& id) {
   for (const auto& p : ctx.runtime.plugins()) {
     if (p.manifest.id == id) return true;
@@ -197,20 +209,15 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     if (!auth.caller) return auth.refusal;
     const std::string id = req.param("id");
     if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
-    auto body = read_json_object(req);
-    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-    std::string error;
-    auto to = string_member(std::get<JsonObject>(body), "to", error);
-    if (!to || to->empty()) {
-      return json_error(400, "invalid",
-                        error.empty() ? "send {\"to\": \"VERSION\"}: an approved version" : error);
-    }
-    auto st = ctx.runtime.store().plugin_store().pin(auth.caller->who(), id, *to);
+    auto to = required_string(req, "to", "send {\"to\": \"VERSION\"}: an approved version");
+    if (auto* r = std::get_if<Response>(&to)) return std::move(*r);
+    auto st =
+        ctx.runtime.store().plugin_store().pin(auth.caller->who(), id, std::get<std::string>(to));
     if (!st) return json_error(st.error());
     (void)ctx.runtime.apply_plugins();
     auto o = new_object();
     o->set("plugin", id);
-    o->set("version", *to);
+    o->set("version", std::get<std::string>(to));
     o->set("pinned", true);
     return json_response(200, to_json(o));
   });
@@ -221,17 +228,12 @@ void add_api_plugins_routes(Router& router, ServerContext& ctx) {
     if (!auth.caller) return auth.refusal;
     const std::string id = req.param("id");
     if (!manifest::valid_plugin_id(id)) return unknown_plugin(id);
-    auto body = read_json_object(req);
-    if (auto* r = std::get_if<Response>(&body)) return std::move(*r);
-    std::string error;
-    auto reason = string_member(std::get<JsonObject>(body), "reason", error);
-    if (!reason || reason->empty()) {
-      return json_error(400, "invalid",
-                        error.empty() ? "send {\"reason\": \"TEXT\"}: why the approval is "
-                                        "withdrawn (kept in the audit)"
-                                      : error);
-    }
-    auto n = ctx.runtime.store().approvals().withdraw(auth.caller->who(), id, *reason);
+    auto reason = required_string(
+        req, "reason",
+        "send {\"reason\": \"TEXT\"}: why the approval is withdrawn (kept in the audit)");
+    if (auto* r = std::get_if<Response>(&reason)) return std::move(*r);
+    auto n = ctx.runtime.store().approvals().withdraw(auth.caller->who(), id,
+                                                      std::get<std::string>(reason));
     if (!n) return json_error(n.error());
     (void)ctx.runtime.apply_plugins();
     auto o = new_object();
