@@ -147,6 +147,32 @@ const std::vector<std::vector<std::string>>& migrations() {
           "TEXT NOT NULL, holder TEXT NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (space, "
           "plugin_id, key_hash))",
       },
+      {
+          // 6 (SQLite 10): browser sessions shared by every host.
+          "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, token_id TEXT "
+          "NOT NULL DEFAULT '', user_who TEXT NOT NULL DEFAULT '', display_name TEXT NOT NULL "
+          "DEFAULT '', roles TEXT NOT NULL DEFAULT '', id_token_record TEXT NOT NULL DEFAULT '', "
+          "created_at BIGINT NOT NULL, last_seen BIGINT NOT NULL, flash TEXT NOT NULL DEFAULT "
+          "'')",
+          "CREATE INDEX sessions_last_seen ON sessions (last_seen)",
+      },
+      {
+          // 7 (SQLite 11): rate limits shared by every host.
+          "CREATE TABLE rate_limits (kind TEXT NOT NULL, key TEXT NOT NULL, tokens DOUBLE "
+          "PRECISION NOT NULL DEFAULT 0, refilled_at BIGINT NOT NULL DEFAULT 0, failures BIGINT "
+          "NOT NULL DEFAULT 0, not_before BIGINT NOT NULL DEFAULT 0, touched_at BIGINT NOT NULL, "
+          "PRIMARY KEY (kind, key))",
+          "CREATE INDEX rate_limits_touched ON rate_limits (touched_at)",
+      },
+      {
+          // 8 (SQLite 12): scheduled cache warming per space.
+          "CREATE TABLE warm_schedules (space TEXT PRIMARY KEY REFERENCES spaces(key) ON DELETE "
+          "CASCADE, mode TEXT NOT NULL, interval_s BIGINT NOT NULL, next_due_at BIGINT NOT "
+          "NULL, last_started_at BIGINT NOT NULL DEFAULT 0, last_finished_at BIGINT NOT NULL "
+          "DEFAULT 0, last_refreshed BIGINT NOT NULL DEFAULT 0, last_failed BIGINT NOT NULL "
+          "DEFAULT 0, last_holder TEXT NOT NULL DEFAULT '', updated_at BIGINT NOT NULL, "
+          "updated_by TEXT NOT NULL)",
+      },
   };
   return m;
 }

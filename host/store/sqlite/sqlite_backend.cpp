@@ -220,6 +220,38 @@ const std::vector<std::vector<std::string>>& migrations() {
           "TEXT NOT NULL, holder TEXT NOT NULL, expires_at INTEGER NOT NULL, PRIMARY KEY (space, "
           "plugin_id, key_hash))",
       },
+      {
+          // 10: browser sessions shared by every host (server/sessions.h).
+          // The cookie's id is never stored, only its SHA-256; a token
+          // session names the admin token by id, never its text; a user's
+          // logout hint (the ID token) is an encrypted record.
+          "CREATE TABLE sessions (id_hash TEXT PRIMARY KEY, csrf TEXT NOT NULL, token_id TEXT "
+          "NOT NULL DEFAULT '', user_who TEXT NOT NULL DEFAULT '', display_name TEXT NOT NULL "
+          "DEFAULT '', roles TEXT NOT NULL DEFAULT '', id_token_record TEXT NOT NULL DEFAULT '', "
+          "created_at INTEGER NOT NULL, last_seen INTEGER NOT NULL, flash TEXT NOT NULL DEFAULT "
+          "'')",
+          "CREATE INDEX sessions_last_seen ON sessions (last_seen)",
+      },
+      {
+          // 11: sign-in and share-link rate limits shared by every host
+          // (server/rate_limit.h): a token bucket per client address and a
+          // failure backoff per account, each a row keyed by kind and key.
+          "CREATE TABLE rate_limits (kind TEXT NOT NULL, key TEXT NOT NULL, tokens REAL NOT NULL "
+          "DEFAULT 0, refilled_at INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT "
+          "0, not_before INTEGER NOT NULL DEFAULT 0, touched_at INTEGER NOT NULL, PRIMARY KEY "
+          "(kind, key))",
+          "CREATE INDEX rate_limits_touched ON rate_limits (touched_at)",
+      },
+      {
+          // 12: scheduled cache warming per space (off, hourly, custom). The
+          // next due time is claimed by one host with a conditional update.
+          "CREATE TABLE warm_schedules (space TEXT PRIMARY KEY REFERENCES spaces(key) ON DELETE "
+          "CASCADE, mode TEXT NOT NULL, interval_s INTEGER NOT NULL, next_due_at INTEGER NOT "
+          "NULL, last_started_at INTEGER NOT NULL DEFAULT 0, last_finished_at INTEGER NOT NULL "
+          "DEFAULT 0, last_refreshed INTEGER NOT NULL DEFAULT 0, last_failed INTEGER NOT NULL "
+          "DEFAULT 0, last_holder TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL, "
+          "updated_by TEXT NOT NULL)",
+      },
   };
   return m;
 }
