@@ -1,12 +1,15 @@
 #include "pages/grafana_link.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 #include <regex>
 
 #include "egress/url.h"
+#include "plugins/date_math.h"
 
 namespace vitrine::pages {
 namespace {
@@ -131,42 +134,30 @@ std::optional<LinkResult> check_safe(std::string_view name, std::string_view val
   return std::nullopt;
 }
 
-// Grafana's time values in the form the host's parameter binder reads
-// (plugins/params.cpp parse_time_ms): now, now-N<s|m|h|d|w> (N up to
-// 100000), or RFC 3339 UTC to the second. Grafana writes absolute times as
-// epoch milliseconds (or ISO text with milliseconds); those are rewritten to
-// RFC 3339, with a note when milliseconds are dropped. Rounded (now/d) and
-// month/year offsets have no equivalent there and are refused.
-std::optional<std::string> to_binder_time(const std::string& v, std::vector<std::string>& notes,
-                                          const char* name) {
-  static const std::regex kRelative("now([+-][0-9]{1,6}[smhdw])?");
-  static const std::regex kIso(
-      "([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(\\.([0-9]{1,9}))?Z");
-  static const std::regex kEpoch("[0-9]{1,15}");
-  std::smatch m;
-  if (std::regex_match(v, kRelative)) {
-    if (v.size() > 4 && std::stoll(v.substr(4, v.size() - 5)) > 100000) return std::nullopt;
-    return v;
+// Grafana's time values, read by the same grammar as the host's parameter
+// binder (plugins/date_math.h): relative times (now-6h, now/d, now-1M) and
+// ISO times are kept as written; epoch milliseconds, which Grafana writes
+// for absolute ranges, become ISO 8601 UTC text so the page says which
+// moment it shows (milliseconds kept when there are any).
+std::optional<std::string> to_binder_time(const std::string& v) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  const auto ms = plugins::parse_time_ms(v, now);
+  if (!ms) return std::nullopt;
+  if (v.find_first_not_of("0123456789") != std::string::npos) return v;
+  const std::time_t secs = static_cast<std::time_t>(*ms / 1000);
+  std::tm tm{};
+  if (gmtime_r(&secs, &tm) == nullptr) return std::nullopt;
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (*ms % 1000 != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03d", static_cast<int>(*ms % 1000));
+    out += frac;
   }
-  if (std::regex_match(v, m, kIso)) {
-    if (m[3].matched && m[3].str().find_first_not_of('0') != std::string::npos) {
-      notes.push_back(std::string(name) + ": milliseconds dropped (times are read to the second)");
-    }
-    return m[1].str() + "Z";
-  }
-  if (std::regex_match(v, kEpoch)) {
-    const long long ms = std::stoll(v);
-    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    if (gmtime_r(&secs, &tm) == nullptr || tm.tm_year + 1900 > 9999) return std::nullopt;
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (ms % 1000 != 0) {
-      notes.push_back(std::string(name) + ": milliseconds dropped (times are read to the second)");
-    }
-    return std::string(buf);
-  }
-  return std::nullopt;
+  return out + "Z";
 }
 
 // panel-image's `timezone` pattern (manifests/panel_image.yml).
@@ -512,14 +503,13 @@ LinkResult convert_grafana_link(std::string_view url, std::string_view grafana_o
   }
   for (auto [slot, name] : {std::pair{&from, "from"}, std::pair{&to, "to"}}) {
     if (!*slot) continue;
-    const auto time = to_binder_time(**slot, notes, name);
+    const auto time = to_binder_time(**slot);
     if (!time) {
       return refuse("link-bad-value",
                     std::string(name) + "=" + (*slot)->substr(0, 40) +
-                        " is not a time a macro reads (now, now-6h, now-7d, an absolute time); "
-                        "rounded ranges such as now/d and month or year offsets have no "
-                        "equivalent: pick e.g. 'Last 24 hours' or absolute times in Grafana's "
-                        "time picker and paste the link again");
+                        " is not a time Grafana or a macro reads (now-6h, now-1d/d, "
+                        "2024-05-01T00:00:00Z, epoch milliseconds); pick the range again in "
+                        "Grafana's time picker and paste the link again");
     }
     r.block.params.emplace_back(name, *time);
   }

@@ -75,7 +75,7 @@ RenderOutput render_macro(const LoadedPlugin& plugin, const RenderInput& in) {
     return out;
   }
   auto from = parse_time_ms(in.time_from, now);
-  auto to = parse_time_ms(in.time_to, now);
+  auto to = parse_time_ms(in.time_to, now, Round::up);  // the end of a range rounds up
   if (!from || !to) {
     out.status = VITRINE_E_INVALID;
     out.rule = "time-range";

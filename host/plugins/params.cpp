@@ -70,32 +70,6 @@ std::optional<int64_t> parse_duration_ms(std::string_view text) {
   }
 }
 
-std::optional<int64_t> parse_time_ms(std::string_view text, int64_t now_ms) {
-  if (text == "now") return now_ms;
-  if (text.size() > 4 && text.substr(0, 3) == "now" && (text[3] == '-' || text[3] == '+')) {
-    auto d = parse_duration_ms(text.substr(4));
-    if (!d) return std::nullopt;
-    return text[3] == '-' ? now_ms - *d : now_ms + *d;
-  }
-  // RFC 3339, UTC only ("Z"): an offset would need a zone database and is a
-  // common source of silent hour shifts.
-  static const std::regex rfc3339(R"((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z)");
-  std::cmatch m;
-  if (!std::regex_match(text.begin(), text.end(), m, rfc3339)) return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = std::stoi(m[1]) - 1900;
-  tm.tm_mon = std::stoi(m[2]) - 1;
-  tm.tm_mday = std::stoi(m[3]);
-  tm.tm_hour = std::stoi(m[4]);
-  tm.tm_min = std::stoi(m[5]);
-  tm.tm_sec = std::stoi(m[6]);
-  if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-      tm.tm_sec > 60) {
-    return std::nullopt;
-  }
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
-}
-
 vitrine_str BoundParams::keep(std::string s) {
   text_.push_back(std::move(s));
   return vitrine_str{text_.back().data(), text_.back().size()};
@@ -214,9 +188,15 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
       }
       case ParamType::time: {
         p.type = VITRINE_PARAM_TIME;
-        auto ms = parse_time_ms(text, now_ms);
+        // The end of a range (`to`, `*_to`) rounds up, as Grafana's does:
+        // to=now/d is the last millisecond of today (date_math.h).
+        const std::string& name = decl.name;
+        const bool range_end = name == "to" || (name.size() > 3 && name.ends_with("_to"));
+        auto ms = parse_time_ms(text, now_ms, range_end ? Round::up : Round::down);
         if (!ms) {
-          return fail("param-type", "is not a time; write now, now-7d, or 2026-11-29T10:00:00Z");
+          return fail("param-type",
+                      "is not a time; write now, now-7d, now/d, 2026-11-29T10:00:00Z or epoch "
+                      "milliseconds");
         }
         p.int_value = *ms;
         break;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "plugins/date_math.h"
 #include "vitrine/plugin.h"
 
 namespace vitrine::plugins {
@@ -53,9 +54,5 @@ std::optional<ParamError> bind_params(const manifest::Macro& macro,
 
 // "30s", "5m", "2h", "7d", "1w" -> milliseconds. nullopt when malformed.
 std::optional<int64_t> parse_duration_ms(std::string_view text);
-
-// "now", "now-6h", "now+1d", or RFC 3339 UTC "2026-11-29T10:00:00Z" -> unix
-// milliseconds. nullopt when malformed.
-std::optional<int64_t> parse_time_ms(std::string_view text, int64_t now_ms);
 
 }  // namespace vitrine::plugins

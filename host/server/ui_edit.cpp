@@ -257,10 +257,15 @@ std::vector<std::string> list_pages(const ServerContext& ctx, const std::string&
 
 std::string page_edit_links_html(ServerContext& ctx, const Caller& caller, const std::string& space,
                                  const std::string& page) {
-  if (!permits(ctx, caller, Action::page_write, space)) return {};
-  return "<p class=\"page-tools\"><a href=\"" + ui::esc(edit_url(space, page)) +
-         "\">Edit</a> · <a href=\"/spaces/" + ui::esc(space) + "/history/" + ui::esc(page) +
-         "\">History</a></p>";
+  const std::string history = "<a href=\"/spaces/" + ui::esc(space) + "/history/" +
+                              ui::esc(page) + "\">History</a>";
+  if (!permits(ctx, caller, Action::page_write, space)) {
+    // Readers see the history too (ui_edit_history.cpp), not the editor.
+    if (!permits(ctx, caller, Action::page_read, space)) return {};
+    return "<p class=\"page-tools\">" + history + "</p>";
+  }
+  return "<p class=\"page-tools\"><a href=\"" + ui::esc(edit_url(space, page)) + "\">Edit</a> · " +
+         history + "</p>";
 }
 
 std::string new_page_link_html(ServerContext& ctx, const Caller& caller, const std::string& space) {

@@ -25,8 +25,9 @@ void add_api_pages_routes(Router& router, ServerContext& ctx);
 std::string editor_sidebar_html(ServerContext& ctx, const std::string& space,
                                 const std::string& csrf);
 
-// For the reader's page view and the page index: "Edit" / "History" /
-// "New page" links when the caller may write the space's pages, else "".
+// For the reader's page view and the page index: "Edit" and "History" links
+// for those who may write the space's pages, "History" alone for its other
+// roles; "New page" for writers only; otherwise "".
 std::string page_edit_links_html(ServerContext& ctx, const Caller& caller, const std::string& space,
                                  const std::string& page);
 std::string new_page_link_html(ServerContext& ctx, const Caller& caller, const std::string& space);

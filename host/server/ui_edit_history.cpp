@@ -1,8 +1,9 @@
-// A page's history in the browser for those who may edit it: the commits
-// that changed the page (newest first), the unified diff between two
-// revisions, and Restore, which makes an old text current as a new commit
-// (history is never rewritten). Restore passes the CSRF checks and is
-// audited (page.restore).
+// A page's history in the browser: every role of the space reads it (the
+// commits that changed the page, newest first, and the unified diff between
+// two revisions), because readers of incident pages need to see what a page
+// said before; only those who may edit the page get Restore, which makes an
+// old text current as a new commit (history is never rewritten). Restore
+// passes the CSRF checks and is audited (page.restore).
 #include <sstream>
 #include <variant>
 
@@ -55,8 +56,9 @@ void add_edit_history_routes(Router& router, ServerContext& ctx) {
   router.add("GET", "/spaces/{space}/history/{page}", [&ctx](Request& req) {
     const std::string space = req.param("space");
     const std::string page = req.param("page");
-    auto auth = authorize(ctx, req, Credentials::browser, Action::page_write, space);
+    auto auth = authorize(ctx, req, Credentials::browser, Action::page_read, space);
     if (!auth.caller) return auth.refusal;
+    const bool may_write = permits(ctx, *auth.caller, Action::page_write, space);
     auto repo = open_page_repo(ctx, space);
     if (!repo.ok()) return ui::error_page(500, "Pages unavailable", repo.error.message);
     auto history = repo.value->history(page);
@@ -101,7 +103,7 @@ void add_edit_history_routes(Router& router, ServerContext& ctx) {
              "?from=" + ui::esc(commits[i + 1].id) + "&amp;to=" + ui::esc(c.id) +
              "\">Diff with previous</a> ";
       }
-      if (i > 0) {
+      if (i > 0 && may_write) {
         h += ui::button_form("/spaces/" + space + "/restore/" + page,
                              "Restore " + c.id.substr(0, 12), auth.caller->csrf(),
                              "<input type=\"hidden\" name=\"revision\" value=\"" + ui::esc(c.id) +
@@ -110,8 +112,13 @@ void add_edit_history_routes(Router& router, ServerContext& ctx) {
       }
       h += "</td></tr>";
     }
-    h += "</tbody></table><p><a href=\"/spaces/" + ui::esc(space) + "/edit/" + ui::esc(page) +
-         "\">Edit</a></p>";
+    h += "</tbody></table><p><a href=\"/spaces/" + ui::esc(space) + "/pages/" + ui::esc(page) +
+         "\">Back to the page</a> · <a href=\"/spaces/" + ui::esc(space) + "/pages/" +
+         ui::esc(page) + "/freshness\">Evidence pinned from this page</a>";
+    if (may_write) {
+      h += " · <a href=\"/spaces/" + ui::esc(space) + "/edit/" + ui::esc(page) + "\">Edit</a>";
+    }
+    h += "</p>";
     return ui::page(200, s);
   });
 

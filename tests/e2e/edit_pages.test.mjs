@@ -3,8 +3,8 @@
 // live preview and saves it; the history shows the diff and Restore brings
 // an old text back; two editors saving from the same base get a conflict in
 // which neither text is lost; a pasted Grafana link (on its own line, or in
-// the Insert box) becomes its macro block; a viewer gets no edit link and
-// is refused on every editing route.
+// the Insert box) becomes its macro block; a viewer reads the history but
+// gets no edit link and is refused on every editing route.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -167,14 +167,27 @@ test('a pasted Grafana link becomes its macro block, on its own line or in the I
   await page.context().close();
 });
 
-test('a viewer gets no edit link and is refused on the editing routes', { timeout: 60_000 }, async () => {
+test('a viewer reads the history but gets no edit link and is refused on the editing routes', { timeout: 60_000 }, async () => {
   const page = await signedIn(viewer, `/spaces/${SPACE}/pages/runbook`);
   assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
   assert.equal(await page.locator('#vitrine-new-page').count(), 0);
-  for (const path of [`/spaces/${SPACE}/edit/runbook`, `/spaces/${SPACE}/history/runbook`, `/spaces/${SPACE}/delete/runbook`]) {
+  // History is for every role of the space: the viewer follows the link,
+  // reads a diff, and is offered neither Restore nor Edit.
+  await submit(page, page.getByRole('link', { name: 'History' }));
+  assert.match(await page.locator('h1').textContent(), /History of runbook/);
+  assert.ok((await page.locator('tbody tr').count()) >= 2, 'the runbook has several revisions');
+  await submit(page, page.getByRole('link', { name: 'Diff with previous' }).first());
+  assert.ok((await page.locator('pre.diff ins, pre.diff del').count()) > 0, 'the diff shows changed lines');
+  assert.equal(await page.getByRole('button', { name: /^Restore / }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Edit' }).count(), 0);
+  for (const path of [`/spaces/${SPACE}/edit/runbook`, `/spaces/${SPACE}/delete/runbook`]) {
     const r = await page.goto(`${host.base}${path}`);
     assert.equal(r.status(), 403, path);
   }
+  const restore = await page.request.post(`${host.base}/spaces/${SPACE}/restore/runbook`, {
+    form: { revision: 'HEAD', base: '' },
+  });
+  assert.equal(restore.status(), 403, 'restore stays with editors');
   const other = await page.goto(`${host.base}/spaces/other/edit/runbook`);
   assert.equal(other.status(), 404, 'another space answers like a missing one');
   const put = await fetch(`${host.base}/api/v1/spaces/${SPACE}/pages/runbook`, {

@@ -25,6 +25,7 @@ vitrine::manifest::Macro macro() {
   m.parameters.back().pattern = "[a-z]+";
   add("uid", ParamType::uid).required = true;
   add("from", ParamType::time);
+  add("to", ParamType::time);
   add("every", ParamType::duration);
   add("compact", ParamType::boolean);
   return m;
@@ -61,7 +62,11 @@ TEST(ABI_12_TypedParams, TableOfBindings) {
       {{{"uid", std::string(41, 'a')}}, "param-type"},
       {{{"from", "now-7d"}}, "ok"},
       {{{"from", "2026-11-29T10:00:00Z"}}, "ok"},
-      {{{"from", "2026-11-29T10:00:00+01:00"}}, "param-type"},
+      {{{"from", "2026-11-29T10:00:00+01:00"}}, "ok"},
+      {{{"from", "now-1d/d"}}, "ok"},
+      {{{"from", "1700000000000"}}, "ok"},
+      {{{"from", "2026-11-29T10:00:00+1"}}, "param-type"},
+      {{{"from", "now/q"}}, "param-type"},
       {{{"from", "yesterday"}}, "param-type"},
       {{{"every", "5m"}}, "ok"},
       {{{"every", "5 minutes"}}, "param-type"},
@@ -83,6 +88,20 @@ TEST(ABI_12_TypedParams, MissingRequiredParameter) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->rule, "param-required");
   EXPECT_EQ(err->param, "uid");
+}
+
+// The end of a range rounds up as Grafana's does: from=now/d to=now/d is the
+// whole of today, not an empty range at midnight.
+TEST(ABI_12_TypedParams, TheEndOfARangeRoundsUp) {
+  const int64_t now = 1'795'948'245'678;  // 2026-11-29T10:30:45.678Z
+  const int64_t midnight = 1'795'910'400'000;
+  BoundParams out;
+  ASSERT_FALSE(
+      bind_params(macro(), {{"uid", "abc"}, {"from", "now/d"}, {"to", "now/d"}}, now, out));
+  ASSERT_NE(out.find("from"), nullptr);
+  ASSERT_NE(out.find("to"), nullptr);
+  EXPECT_EQ(out.find("from")->int_value, midnight);
+  EXPECT_EQ(out.find("to")->int_value, midnight + 86'400'000 - 1);
 }
 
 TEST(ABI_12_TypedParams, TimesResolveAgainstNow) {
