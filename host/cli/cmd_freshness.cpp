@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/runtime_open.h"
 #include "cli/store_commands.h"
 #include "config/config.h"
 #include "log/log.h"
@@ -36,20 +37,14 @@ void add_freshness_commands(CLI::App& app, int& exit_code) {
       exit_code = 2;
       return;
     }
-    auto loaded = config::load_config(o->config);
-    if (!loaded.config) {
-      for (const auto& d : loaded.diagnostics) std::cerr << manifest::format(d) << "\n";
+    auto opened = open_runtime(o->config);
+    if (!opened.runtime) {
       exit_code = 2;
       return;
     }
-    std::string error;
-    auto rt = runtime::Runtime::open(*loaded.config, error);
-    if (!rt) {
-      std::cerr << "error: " << error << "\n";
-      exit_code = 2;
-      return;
-    }
-    const auto uses = render::scan_space_pages(loaded.config->data_dir / "pages" / o->space, o->uid,
+    runtime::Runtime* rt = opened.runtime.get();
+    const config::Config* cfg = opened.config.get();
+    const auto uses = render::scan_space_pages(cfg->data_dir / "pages" / o->space, o->uid,
                                                rt->plugin_set()->macro_keys);
     for (const auto& u : uses) {
       std::cout << u.page << "\tmacro " << u.macro << "\t" << u.key << "\t" << u.param << "\tline "

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/runtime_open.h"
 #include "config/config.h"
 #include "export/exporter.h"
 #include "render/engine.h"
@@ -38,20 +39,14 @@ void add_render_command(CLI::App& app, int& exit_code) {
                 "Exit 1 when any macro rendered an error box (for CI pipelines)");
   cmd->add_option("pages", o->pages, "Markdown files")->required()->check(CLI::ExistingFile);
   cmd->callback([o, &exit_code] {
-    auto loaded = config::load_config(o->config);
-    if (!loaded.config) {
-      for (const auto& d : loaded.diagnostics) std::cerr << manifest::format(d) << "\n";
+    auto opened = open_runtime(o->config);
+    if (!opened.runtime) {
       exit_code = 2;
       return;
     }
-    std::string error;
-    auto rt = runtime::Runtime::open(*loaded.config, error);
-    if (!rt) {
-      std::cerr << "error: " << error << "\n";
-      exit_code = 2;
-      return;
-    }
-    render::EngineOptions eo = render::EngineOptions::from(*loaded.config);
+    runtime::Runtime* rt = opened.runtime.get();
+    const config::Config* cfg = opened.config.get();
+    render::EngineOptions eo = render::EngineOptions::from(*cfg);
     render::Engine engine(*rt, eo);
     exporter::ExportOptions opt;
     opt.space = o->space;

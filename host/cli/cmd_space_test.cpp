@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/runtime_open.h"
 #include "cli/store_commands.h"
 #include "config/config.h"
 #include "log/log.h"
@@ -31,19 +32,12 @@ void add_space_test_command(CLI::App& app, int& exit_code) {
   const store_detail::GlobalOptions& global = store_detail::global_options(app);
   cmd->callback([o, &global, &exit_code] {
     if (!global.log_json) log::set_sink([](const std::string&) {});
-    auto loaded = config::load_config(o->config);
-    if (!loaded.config) {
-      for (const auto& d : loaded.diagnostics) std::cerr << manifest::format(d) << "\n";
+    auto opened = open_runtime(o->config);
+    if (!opened.runtime) {
       exit_code = 2;
       return;
     }
-    std::string error;
-    auto rt = runtime::Runtime::open(*loaded.config, error);
-    if (!rt) {
-      std::cerr << "error: " << error << "\n";
-      exit_code = 2;
-      return;
-    }
+    runtime::Runtime* rt = opened.runtime.get();
     const auto r = rt->test_connection(store_detail::local_actor(), o->space);
     if (r.ok) {
       std::cout << "ok: " << r.message << "\n";
