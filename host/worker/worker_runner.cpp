@@ -178,6 +178,9 @@ struct PluginInfo {
   std::vector<std::unique_ptr<Worker>> spares;
   int spares_pending = 0;           // being forked by the refill thread
   Clock::time_point spare_retry{};  // after a failed refill
+  // Bumped by retire(): a spare whose fork began before it came from the
+  // retired zygote (the old library) and must not join the new spares.
+  uint64_t spare_epoch = 0;
 };
 
 struct Pool {
@@ -551,6 +554,7 @@ struct WorkerRunner::Impl {
         continue;
       }
       ++need->spares_pending;
+      const uint64_t epoch = need->spare_epoch;
       lock.unlock();
       std::string rule, message;
       bool zygote_failed = false;
@@ -558,7 +562,12 @@ struct WorkerRunner::Impl {
           fork_worker(*need->zygote, need->host_view.manifest, "", rule, message, zygote_failed);
       lock.lock();
       --need->spares_pending;
-      if (w) {
+      if (w && need->spare_epoch != epoch) {
+        // Retired while forking: kill and reap it outside the lock.
+        lock.unlock();
+        w.reset();
+        lock.lock();
+      } else if (w) {
         need->spares.push_back(std::move(w));
       } else {
         need->spare_retry = Clock::now() + std::chrono::seconds(1);
@@ -1124,6 +1133,7 @@ void WorkerRunner::retire(const std::string& key) {
     if (auto it = impl_->plugins.find(key); it != impl_->plugins.end()) {
       for (auto& w : it->second.spares) doomed.push_back(std::move(w));
       it->second.spares.clear();
+      ++it->second.spare_epoch;
       impl_->refill_cv.notify_all();
     }
     // A retired plugin's zygote goes too; the next worker starts a new one.
