@@ -3,14 +3,20 @@
 # temporary directory, run as an unprivileged user), the Grafana simulator,
 # three `vitrine serve` hosts on one PostgreSQL store and nginx in front.
 # Checks, through nginx:
-#   CL-1 200 concurrent cold views of one page (page4.md: four macros, each
-#        with its own upstream resource) spread over the hosts make one
-#        upstream request per distinct resource (render leases);
+#   CL-1 200 concurrent cold views of one page (page4.md: five macros, two
+#        of which fetch the same upstream resource) spread over the hosts
+#        make one upstream request per distinct resource (render leases and
+#        upstream single-flight);
 #   CL-2 a plugin disabled through nginx is seen on every host within 1 s;
 #   CL-3 `kill -9` of one host loses no acknowledged write and nginx keeps
 #        serving from the others;
 #   CL-4 every acknowledged write has its audit row and the audit chain of
-#        all hosts verifies (ids strictly increasing, one predecessor each).
+#        all hosts verifies (ids strictly increasing, one predecessor each);
+#   CL-5.. checks in tests/cluster/check_*.sh (sessions, rate limits, change
+#        latency), run while all three hosts serve;
+#   CL-8 PostgreSQL stopped and started again under load: page views keep
+#        answering, admin writes answer 503 [store-unavailable] and recover
+#        without restarting the hosts, no acknowledged write is lost.
 # Prints the measured numbers as Markdown rows for docs/performance.md.
 #   tests/cluster/run.sh [BUILD_DIR]     default build/asan
 # Exit 0 pass, 1 a check failed, 77 PostgreSQL server or nginx not installed.
@@ -55,6 +61,7 @@ fi
 pg_port=$(free_port)
 "${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
   -c max_connections=200 >"$work/pg/server.log" 2>&1 &
+pg_pid=$!
 pids+=($!)
 db=postgres://vitrine@127.0.0.1:$pg_port/vitrine
 for _ in $(seq 100); do psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
@@ -124,7 +131,7 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$remote_addr;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_connect_timeout 1s;
       proxy_next_upstream error timeout http_502 http_503;
     }
@@ -220,6 +227,77 @@ echo "cluster: CL-4 $audit_rows audit rows from three hosts, chain verified; ack
 [ "$missing" = 0 ] || fail "CL-4: $missing acknowledged writes have no audit row"
 [ "$order_breaks" = 0 ] || fail "CL-4: audit ids not strictly increasing"
 
+# CL-8: PostgreSQL stopped and started again while readers and an admin
+# work through nginx (host 1 stays dead from CL-3). Readers keep getting
+# pages from memory and the stale cache; admin writes answer 503
+# [store-unavailable]; the hosts recover without a restart and every
+# acknowledged write is in the database.
+views_log=$work/cl8-views
+writes_log=$work/cl8-writes
+: >"$views_log"
+: >"$writes_log"
+cl8_stop=$work/cl8-stop
+(
+  while [ ! -e "$cl8_stop" ]; do
+    curl -s -o /dev/null -w '%{http_code}\n' -m 5 -H "$viewer" "$lb/spaces/demo/pages/page4" >>"$views_log" || echo 000 >>"$views_log"
+    sleep 0.02
+  done
+) &
+cl8_reader=$!
+(
+  n=0
+  while [ ! -e "$cl8_stop" ]; do
+    n=$((n + 1))
+    code=$(curl -s -o "$work/cl8-body" -w '%{http_code}' -m 10 -X POST -H "$padmin" -H 'Content-Type: application/json' \
+      -d "{\"key\": \"pg-$n\", \"name\": \"during restart $n\"}" "$lb/api/v1/spaces" || echo 000)
+    rule=""
+    [ "$code" = 503 ] && grep -q 'store-unavailable' "$work/cl8-body" && rule=store-unavailable
+    echo "$(now_ms) $code pg-$n $rule" >>"$writes_log"
+    sleep 0.05
+  done
+) &
+cl8_writer=$!
+sleep 1
+"${as_pg[@]}" "$pg_bindir/pg_ctl" -D "$work/pg/data" -m fast -w stop >"$work/pg/stop.log" 2>&1 || fail "CL-8: stopping PostgreSQL"
+wait "$pg_pid" 2>/dev/null || true
+stopped_at=$(now_ms)
+sleep 3
+"${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
+  -c max_connections=200 >>"$work/pg/server.log" 2>&1 &
+pg_pid=$!
+pids+=($!)
+started_at=$(now_ms)
+recovered_at=""
+while [ $(($(now_ms) - started_at)) -lt 30000 ]; do
+  last=$(tail -1 "$writes_log" | awk '{print $1, $2}')
+  set -- $last
+  if [ "${2:-}" = 200 ] && [ "${1:-0}" -gt "$started_at" ]; then recovered_at=$1; break; fi
+  sleep 0.1
+done
+sleep 1
+touch "$cl8_stop"
+wait "$cl8_reader" "$cl8_writer" 2>/dev/null || true
+[ -n "$recovered_at" ] || fail "CL-8: no admin write succeeded within 30 s of PostgreSQL starting again"
+views_total=$(wc -l <"$views_log")
+views_bad=$(grep -vcx 200 "$views_log" || true)
+refused=$(awk -v a="$stopped_at" -v b="$started_at" '$1 >= a && $1 <= b && $2 != 200' "$writes_log" | wc -l)
+refused_503=$(awk '$2 == 503 && $4 == "store-unavailable"' "$writes_log" | wc -l)
+refused_other=$(awk '$2 != 200 && !($2 == 503 && $4 == "store-unavailable")' "$writes_log" | wc -l)
+[ "$refused" -gt 0 ] || fail "CL-8: no write was refused while PostgreSQL was down (did it stop?)"
+listed=$(curl -sf -H "$padmin" "$lb/api/v1/spaces")
+cl8_lost=0
+cl8_acked=0
+while read -r _ code key _; do
+  [ "$code" = 200 ] || continue
+  cl8_acked=$((cl8_acked + 1))
+  grep -q "\"$key\"" <<<"$listed" || { cl8_lost=$((cl8_lost + 1)); echo "cluster: lost $key" >&2; }
+done <"$writes_log"
+recovery_ms=$((recovered_at - started_at))
+echo "cluster: CL-8 PostgreSQL down $((started_at - stopped_at)) ms: $views_total views, $views_bad not 200; writes: $cl8_acked acknowledged, $refused_503 answered 503 [store-unavailable], $refused_other other refusals, $cl8_lost lost; first write after restart ok after ${recovery_ms} ms" >&2
+[ "$views_bad" = 0 ] || fail "CL-8: $views_bad of $views_total page views failed while PostgreSQL restarted"
+[ "$refused_other" = 0 ] || fail "CL-8: $refused_other writes refused with something other than 503 [store-unavailable]: $(awk '$2 != 200 && $2 != 503' "$writes_log" | head -3)"
+[ "$cl8_lost" = 0 ] || fail "CL-8: $cl8_lost acknowledged writes lost"
+
 cat <<TABLE
 | cluster case (3 hosts, nginx, PostgreSQL 15, ASan build) | measured | target |
 |---|---|---|
@@ -227,5 +305,7 @@ cat <<TABLE
 | CL-2 plugin disabled through nginx, seen on all 3 hosts | after ${converge_max} ms | <= 1 s |
 | CL-3 kill -9 of host 1 during 40 writes through nginx | ${#acked[@]} acknowledged, 0 lost; 20 of 20 views after the kill 200 | none lost |
 | CL-4 audit rows of all hosts | $audit_rows rows, chain verified, 0 acknowledged writes without a row | complete, ordered |
-${extra_rows}TABLE
+| CL-8 PostgreSQL stopped for 3 s and started again under load through nginx | $views_total page views, $views_bad failed; $cl8_acked writes acknowledged, 0 lost, $refused_503 answered 503 [store-unavailable]; writes ok again ${recovery_ms} ms after the start | views served, writes 503 then recover, none lost |
+TABLE
+printf '%s' "$extra_rows"
 echo "cluster: PASS" >&2
