@@ -145,6 +145,21 @@ test('a pasted Grafana link becomes its macro block, on its own line or in the I
   assert.match(value, /panel_id: "?4"?/);
   assert.match(value, /from: now-6h/);
   assert.match(value, /variables: "env=prod"/);
+  // A solo panel with Grafana's epoch times, and a rounded range ("Yesterday"
+  // in Grafana's time picker): each becomes a block the macro reads.
+  for (const [url, want] of [
+    [`${GRAFANA}/d-solo/abc123/payments?orgId=1&panelId=3&from=1700000000000&to=1700003600000`, /panel_id: "?3"?\nfrom: "2023-11-14T22:13:20Z"\nto: "2023-11-14T23:13:20Z"/],
+    [`${GRAFANA}/d/abc123/payments?viewPanel=5&from=now-1d%2Fd&to=now-1d%2Fd`, /panel_id: "?5"?\nfrom: now-1d\/d\nto: now-1d\/d/],
+  ]) {
+    await text.evaluate((el) => {
+      el.value += '\n';
+      el.setSelectionRange(el.value.length, el.value.length);
+    });
+    const before = (await text.inputValue()).split('```panel-image').length;
+    await paste(url);
+    await page.waitForFunction((n) => document.getElementById('vitrine-text').value.split('```panel-image').length > n, before);
+    assert.match(await text.inputValue(), want, url);
+  }
   // A link to another stack is refused with its rule, and the text stays.
   await text.evaluate((el) => {
     el.value += '\n';
