@@ -409,7 +409,9 @@ const std::map<std::string, Handler>& schema() {
                  }},
                 {"password_file",
                  path("store.password_file", "/etc/vitrine/db.password",
-                      [](Config& c, const std::string& v) { c.store_password_file = v; })}})},
+                      [](Config& c, const std::string& v) { c.store_password_file = v; })},
+                {"notify",
+                 boolean("store.notify", [](Config& c, bool v) { c.store_notify = v; })}})},
       {"audit", section("audit", {{"license_window_s",
                                    integer("audit.license_window_s", 1, 3600,
                                            [](Config& c, int64_t v) {

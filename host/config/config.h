@@ -33,6 +33,7 @@ struct Config {
   std::string store_backend = "sqlite";
   std::string store_url;
   std::filesystem::path store_password_file;
+  bool store_notify = true;  // store.notify: LISTEN for other hosts' changes
   bool dev_mode = false;
   std::string plugin_mode = "worker";  // worker | in-process
   std::filesystem::path worker_path;   // empty: beside the vitrine binary

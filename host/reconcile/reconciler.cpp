@@ -1,5 +1,7 @@
 #include "reconcile/reconciler.h"
 
+#include <algorithm>
+
 #include "store/key_check.h"
 
 namespace vitrine::reconcile {
@@ -30,16 +32,55 @@ void Reconciler::count(const char* outcome) {
 
 Reconciler::~Reconciler() { stop(); }
 
+void Reconciler::count_wake(const char* by) {
+  if (metrics_ == nullptr) return;
+  metrics_
+      ->counter("vitrine_reconcile_wakes_total",
+                "What started a reconciler pass: notify (another connection announced a "
+                "committed change) or poll (the period ran out)",
+                {{"by", by}})
+      .inc();
+}
+
 void Reconciler::start() {
+  // LISTEN before the first read of the feed, so a change committed
+  // between that read and the thread's first wait is announced too. An
+  // error here (no listen connection) leaves it to the poll.
+  if (store_.backend().announces_changes()) {
+    (void)store_.backend().wait_for_change(std::chrono::milliseconds(0));
+  }
   pass();
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(stop_mu_);
-    while (!stop_cv_.wait_for(lock, period_, [this] { return stopping_; })) {
+  thread_ = std::thread([this] { run_thread(); });
+}
+
+void Reconciler::run_thread() {
+  auto& backend = store_.backend();
+  const bool announced_here = backend.announces_changes();
+  const auto slice = std::min(period_, kMaxWaitSlice);
+  auto last_pass = std::chrono::steady_clock::now();
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  while (!stopping_) {
+    bool by_notice = false;
+    bool listened = false;
+    if (announced_here) {
       lock.unlock();
-      pass();
+      auto woke = backend.wait_for_change(slice);
       lock.lock();
+      // A lost listen connection answers an error: the slice is waited
+      // out below and the backend opens it again on a later wait.
+      listened = woke.ok();
+      by_notice = woke.ok() && *woke;
     }
-  });
+    if (!listened) stop_cv_.wait_for(lock, slice, [this] { return stopping_; });
+    if (stopping_) break;
+    const auto now = std::chrono::steady_clock::now();
+    if (!by_notice && now - last_pass < period_) continue;
+    lock.unlock();
+    count_wake(by_notice ? "notify" : "poll");
+    pass();
+    last_pass = std::chrono::steady_clock::now();
+    lock.lock();
+  }
 }
 
 void Reconciler::stop() {

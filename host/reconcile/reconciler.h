@@ -13,6 +13,16 @@
 //     old keyring kept (the status says why).
 // Passes are idempotent: a pass that fails is retried on the next period,
 // and a restarted host converges from the feed alone.
+//
+// When a pass runs: at once when the backend announces a change (PostgreSQL
+// with store.notify: every bump sends NOTIFY at commit and
+// Backend::wait_for_change() wakes on it), else after one period. The
+// period poll stays the safety net, never replaced by the announcement:
+// an announcement made while the listen connection was down is lost, a
+// pooler in transaction mode (store.notify: false) cannot deliver any, and
+// SQLite has none (store/backend.h); the feed row is the truth and is read
+// at least once a period. The thread waits in slices of at most
+// kMaxWaitSlice, so stop() returns within one slice however long the period.
 #pragma once
 
 #include <atomic>
@@ -46,7 +56,8 @@ struct Status {
 class Reconciler {
  public:
   // `metrics` (optional) counts passes, applied changes, keyring swaps and
-  // failed passes.
+  // failed passes, and what woke each pass (vitrine_reconcile_wakes_total:
+  // by notify or by poll).
   explicit Reconciler(store::Store& store, metrics::Registry* metrics = nullptr,
                       std::chrono::milliseconds period = std::chrono::milliseconds(200));
   ~Reconciler();
@@ -67,8 +78,13 @@ class Reconciler {
   // [thread-safe]
   Status status() const;
 
+  // The longest the thread waits in one go before it looks at stop().
+  static constexpr std::chrono::milliseconds kMaxWaitSlice{200};
+
  private:
   void run_pass(Status& status);
+  void run_thread();
+  void count_wake(const char* by);
 
   void count(const char* outcome);
 

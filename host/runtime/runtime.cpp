@@ -13,6 +13,7 @@
 #include "plugins/capability_tables.h"
 #include "plugins/loader.h"
 #include "runtime/worker_factory.h"
+#include "store/upstream_flights.h"
 
 namespace vitrine::runtime {
 namespace {
@@ -71,25 +72,15 @@ class CountingAudit final : public egress::AuditSink {
   metrics::Registry& metrics_;
 };
 
-// One in-flight upstream GET that identical requests wait for.
-struct Flight {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  vitrine_status status = VITRINE_E_INTERNAL;
-  int32_t http_status = 0;
-  std::string content_type, body, final_url, rule, reason;
-};
-
 }  // namespace
 
 struct Runtime::Impl {
   egress::SystemResolver resolver;
   std::unique_ptr<StoreTokens> tokens;
   std::unique_ptr<CountingAudit> audit;
+  // Declared before the fetcher, which uses it until it is destroyed.
+  std::unique_ptr<store::UpstreamFlights> upstream_flights;
   std::unique_ptr<egress::client::Fetcher> fetcher;
-  std::mutex flights_mu;
-  std::map<std::string, std::shared_ptr<Flight>> flights;
   std::unique_ptr<SpaceStates> space_states;
 };
 
@@ -137,6 +128,7 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   so.backend = cfg.store_backend;
   so.url = cfg.store_url;
   so.password_file = cfg.store_password_file;
+  so.notify = cfg.store_notify;
   if (!cfg.key_file.empty()) so.key_file = cfg.key_file;
   so.keyring = std::move(*keyring);
   auto st = store::Store::open(std::move(so));
@@ -188,6 +180,21 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   fc.limits.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
   for (const auto& r : cfg.resolve) fc.resolve.push_back({r.host, r.address, r.port});
   rt->impl_->tokens = std::make_unique<StoreTokens>(*rt->store_);
+  // Hosts sharing the store send one request per distinct upstream request
+  // between them (egress/client/single_flight.h UF-5, same lease length as
+  // render leases).
+  rt->impl_->upstream_flights = std::make_unique<store::UpstreamFlights>(
+      rt->store_->context(), store::UpstreamFlightOptions{int64_t{cfg.render_lease_s} * 1000});
+  fc.shared_flights = rt->impl_->upstream_flights.get();
+  {
+    metrics::Registry* m = &rt->metrics_;
+    fc.on_shared = [m](bool from_store) {
+      m->counter("vitrine_egress_coalesced_total",
+                 "Upstream GETs answered by an identical request's response",
+                 {{"via", from_store ? "store" : "process"}})
+          .inc();
+    };
+  }
   rt->impl_->audit = std::make_unique<CountingAudit>(*rt->store_, rt->metrics_);
   std::string fetch_error;
   rt->impl_->fetcher = egress::client::Fetcher::create(fc, rt->impl_->resolver, *rt->impl_->tokens,
@@ -295,69 +302,10 @@ vitrine_status Runtime::http_get(vitrine_call* call, const vitrine_http_request*
     }
     return VITRINE_E_DENIED;
   }
-  // Single-flight: identical GETs (same space, plugin, URL and headers) in
-  // flight at once make one upstream request; the others wait for it.
-  std::string key;
-  if (req != nullptr && req->struct_size >= sizeof(vitrine_http_request) && resp != nullptr &&
-      resp->struct_size >= sizeof(vitrine_http_response) && req->header_count <= 64 &&
-      (req->headers != nullptr || req->header_count == 0)) {
-    key = call->space_key + '\0' + call->plugin->manifest.id + '\0' + view(req->url);
-    for (size_t i = 0; i < req->header_count; ++i) {
-      key += '\0' + view(req->headers[i].name) + ':' + view(req->headers[i].value);
-    }
-  }
-  if (key.empty()) {
-    return egress::client::http_get(*impl_->fetcher, *origins, call->plugin->manifest, call, req,
-                                    resp);
-  }
-  std::shared_ptr<Flight> flight;
-  bool leader = false;
-  {
-    std::lock_guard lock(impl_->flights_mu);
-    auto& slot = impl_->flights[key];
-    if (!slot) {
-      slot = std::make_shared<Flight>();
-      leader = true;
-    }
-    flight = slot;
-  }
-  if (leader) {
-    vitrine_status st = egress::client::http_get(*impl_->fetcher, *origins, call->plugin->manifest,
-                                                 call, req, resp);
-    {
-      std::lock_guard lock(flight->mu);
-      flight->status = st;
-      flight->http_status = resp->http_status;
-      flight->content_type = view(resp->content_type);
-      flight->body = view(resp->body);
-      flight->final_url = view(resp->final_url);
-      flight->rule = view(resp->rule);
-      flight->reason = view(resp->reason);
-      flight->done = true;
-    }
-    flight->cv.notify_all();
-    std::lock_guard lock(impl_->flights_mu);
-    impl_->flights.erase(key);
-    return st;
-  }
-  metrics_
-      .counter("vitrine_egress_coalesced_total",
-               "Upstream GETs served by an identical one in flight")
-      .inc();
-  std::unique_lock lock(flight->mu);
-  auto deadline =
-      std::chrono::system_clock::time_point(std::chrono::milliseconds(call->deadline_ms));
-  if (!flight->cv.wait_until(lock, deadline, [&] { return flight->done; })) {
-    resp->reason = call->keep("the identical request in flight did not finish before the deadline");
-    return VITRINE_E_TIMEOUT;
-  }
-  resp->http_status = flight->http_status;
-  resp->content_type = call->keep(flight->content_type);
-  resp->body = call->keep(flight->body);
-  resp->final_url = call->keep(flight->final_url);
-  resp->rule = call->keep(flight->rule);
-  resp->reason = call->keep(flight->reason);
-  return flight->status;
+  // Identical upstream requests share one request inside the fetcher,
+  // after the egress policy allowed each of them (single_flight.h UF-1).
+  return egress::client::http_get(*impl_->fetcher, *origins, call->plugin->manifest, call, req,
+                                  resp);
 }
 
 vitrine_status Runtime::cache_get(vitrine_call* call, vitrine_str key, vitrine_cache_entry* out) {

@@ -72,26 +72,27 @@ Response refuse(const Request& request, Credentials how, store::Verdict verdict,
   return ui::error_page(403, "Not allowed", message);
 }
 
-// The token the request presents, by the route's rules.
-std::optional<std::pair<std::string, std::optional<SessionView>>> credential(ServerContext& ctx,
-                                                                             const Request& request,
-                                                                             Credentials how) {
-  if (auto bearer = bearer_of(request)) return std::make_pair(*bearer, std::nullopt);
+// What the request presents, by the route's rules: a bearer token, or
+// (browser routes) the session of its cookie. `unavailable` when the
+// database could not say whether the cookie's session exists.
+struct Credential {
+  std::string bearer;                       // the bearer token's text; empty for sessions
+  std::optional<SessionView> session = {};  // browser sessions
+  bool unavailable = false;
+  std::string cause = {};
+};
+
+std::optional<Credential> credential(ServerContext& ctx, const Request& request, Credentials how) {
+  if (auto bearer = bearer_of(request)) return Credential{*bearer, std::nullopt};
   if (how == Credentials::browser) {
-    if (auto s = session_of(ctx, request)) return std::make_pair(s->token, s);
+    auto cookies = parse_cookies(request.header("cookie"));
+    auto it = cookies.find(kSessionCookie);
+    if (it == cookies.end()) return std::nullopt;
+    auto found = ctx.sessions.lookup(it->second);
+    if (found.unavailable) return Credential{{}, std::nullopt, true, found.message};
+    if (found.session) return Credential{{}, std::move(found.session)};
   }
   return std::nullopt;
-}
-
-// A user session's principal: the roles mapped at sign-in.
-store::Principal user_principal(const SessionUser& user) {
-  std::vector<store::Role> roles;
-  for (const auto& text : user.roles) {
-    if (auto r = store::parse_role(text)) roles.push_back(*r);
-  }
-  store::Principal p = store::principal_of(std::move(roles));
-  p.user = user.who;
-  return p;
 }
 
 // Bearer credentials that fail cost the client address (rate_limit.h). A
@@ -146,6 +147,10 @@ Identity identity_of(ServerContext& ctx, const Caller& caller) {
 }
 
 Response rate_limited(const Request& request, Credentials how, const RateDecision& decision) {
+  // The limiter could not ask the store (rate_limit_db.h): 503, not 429.
+  if (decision.rule == rules::kStoreUnavailable) {
+    return store_unavailable(request, how, decision.cause);
+  }
   const std::string wait = std::to_string(decision.retry_after.count());
   const std::string message = "too many sign-in attempts or failed tokens from here [" +
                               decision.rule + "]; wait " + wait + " s and try again";
@@ -180,28 +185,36 @@ AuthResult authenticate(ServerContext& ctx, const Request& request, Credentials 
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, {});
     return out;
   }
-  if (cred->second && cred->second->user) {
-    out.caller = Caller{user_principal(*cred->second->user), {}, cred->second};
+  if (cred->unavailable) {
+    out.refusal = store_unavailable(request, how, cred->cause);
     return out;
   }
-  const bool bearer = !cred->second;
-  if (bearer) {
-    if (auto d = limited(ctx, request)) {
-      out.refusal = rate_limited(request, how, *d);
+  if (cred->session) {
+    // A token session read while the database answered carries its
+    // token's current principal; one remembered through an outage cannot
+    // have its token checked now.
+    if (cred->session->remembered && !cred->session->user) {
+      out.refusal = store_unavailable(request, how, "the session's admin token cannot be checked");
       return out;
     }
+    out.caller = Caller{cred->session->principal, {}, cred->session};
+    return out;
   }
-  auto principal = ctx.runtime.store().admin_tokens().authenticate(cred->first);
+  if (auto d = limited(ctx, request)) {
+    out.refusal = rate_limited(request, how, *d);
+    return out;
+  }
+  auto principal = ctx.runtime.store().admin_tokens().authenticate(cred->bearer);
   if (!principal && principal.error().code == store::Errc::io) {
     out.refusal = store_unavailable(request, how, principal.error().message);
     return out;
   }
   if (!principal) {
-    if (bearer) count_failure(ctx, request);
+    count_failure(ctx, request);
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, principal.error().message);
     return out;
   }
-  out.caller = Caller{*principal, cred->first, cred->second};
+  out.caller = Caller{*principal, cred->bearer, std::nullopt};
   return out;
 }
 
@@ -213,30 +226,43 @@ AuthResult authorize(ServerContext& ctx, const Request& request, Credentials how
     out.refusal = refuse(request, how, store::Verdict::unauthenticated, {});
     return out;
   }
-  const bool user = cred->second && cred->second->user;
-  const bool bearer = !cred->second;
+  if (cred->unavailable) {
+    out.refusal = store_unavailable(request, how, cred->cause);
+    return out;
+  }
+  const bool bearer = !cred->session;
   if (bearer) {
     if (auto d = limited(ctx, request)) {
       out.refusal = rate_limited(request, how, *d);
       return out;
     }
   }
-  auto a = user ? ctx.auth_cache.decide(ctx.runtime.store().admin_tokens(),
-                                        user_principal(*cred->second->user), action, space)
-                : ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->first, action,
-                                           space);
+  // A session's principal was read from the database by this request (a
+  // token session's from its token's row); one remembered through an
+  // outage gets only earlier answers.
+  auto a = bearer ? ctx.auth_cache.authorize(ctx.runtime.store().admin_tokens(), cred->bearer,
+                                             action, space)
+           : cred->session->remembered
+               ? ctx.auth_cache.remembered(cred->session->principal, action, space,
+                                           "the session cannot be read")
+               : ctx.auth_cache.decide(ctx.runtime.store().admin_tokens(), cred->session->principal,
+                                       action, space);
   if (a.verdict != store::Verdict::allow) {
     if (bearer && a.verdict == store::Verdict::unauthenticated) count_failure(ctx, request);
     out.refusal = refuse(request, how, a.verdict, a.message);
     return out;
   }
-  out.caller = Caller{a.principal, cred->first, cred->second};
+  out.caller = Caller{a.principal, cred->bearer, cred->session};
   return out;
 }
 
 bool permits(ServerContext& ctx, const Caller& caller, store::Action action,
              const std::string& space) {
-  if (caller.session && caller.session->user) {
+  if (caller.session && caller.session->remembered) {
+    return ctx.auth_cache.remembered(caller.principal, action, space, {}).verdict ==
+           store::Verdict::allow;
+  }
+  if (caller.session) {
     return ctx.auth_cache
                .decide(ctx.runtime.store().admin_tokens(), caller.principal, action, space)
                .verdict == store::Verdict::allow;

@@ -22,7 +22,9 @@ enum class Credentials { bearer, browser };
 
 struct Caller {
   store::Principal principal;
-  std::string token;                   // stays in memory; never logged or echoed; empty for users
+  // A bearer request's token text: stays in memory, never logged or echoed.
+  // Empty for browser sessions (they name their token by id in principal).
+  std::string token;
   std::optional<SessionView> session;  // browser sessions only
   // The name written into audit rows: api:<token id>, ui:<token id>, or
   // user:<issuer host>/<subject> for a user signed in through OpenID Connect.

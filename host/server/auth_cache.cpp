@@ -40,16 +40,40 @@ store::Authorization AuthCache::authorize(store::AdminTokens tokens, std::string
   return cached("token\n" + digest, action, space, compute);
 }
 
+namespace {
+
+// The answer depends on the roles as well as on who holds them: a user's
+// audit name, or a token session's token id (the answer carries the
+// principal, whose token id names the caller in the audit log).
+std::string principal_digest(const store::Principal& principal) {
+  std::string who = principal.user + "\n" + principal.token_id;
+  for (const auto& role : principal.roles) who += "\n" + store::to_string(role);
+  return store::crypto::sha256_hex(who);
+}
+
+}  // namespace
+
 store::Authorization AuthCache::decide(store::AdminTokens tokens, const store::Principal& principal,
                                        store::Action action, const std::string& space) {
   auto compute = [&] { return tokens.decide(principal, action, space); };
   if (max_age_.count() == 0) return compute();
-  // The answer depends on the roles as well as on who holds them.
-  std::string who = principal.user;
-  for (const auto& role : principal.roles) who += "\n" + store::to_string(role);
-  const std::string digest = store::crypto::sha256_hex(who);
+  const std::string digest = principal_digest(principal);
   if (digest.empty()) return compute();
   return cached("user\n" + digest, action, space, compute);
+}
+
+store::Authorization AuthCache::remembered(const store::Principal& principal, store::Action action,
+                                           const std::string& space, const std::string& cause) {
+  auto unavailable = [&] {
+    store::Authorization a;
+    a.verdict = store::Verdict::unavailable;
+    a.message = cause;
+    return a;
+  };
+  if (max_age_.count() == 0) return unavailable();
+  const std::string digest = principal_digest(principal);
+  if (digest.empty()) return unavailable();
+  return cached("user\n" + digest, action, space, unavailable);
 }
 
 store::Authorization AuthCache::cached(std::string key, store::Action action,

@@ -7,7 +7,8 @@
 // revoked, a space deleted or a role created through this server applies
 // to the very next request; the same change made by the CLI in another
 // process applies within max_age (one second). Keys are SHA-256 of the
-// token (or of a signed-in user's audit name and roles), never the token.
+// token (or of a session's token id or user's audit name, and the roles),
+// never the token.
 //
 // While the database cannot answer (Verdict::unavailable), an earlier
 // "allow" for a read-only action (viewing a page, a space, the cache) is
@@ -47,6 +48,12 @@ class AuthCache {
   // [thread-safe]
   store::Authorization decide(store::AdminTokens tokens, const store::Principal& principal,
                               store::Action action, const std::string& space);
+  // For a session the database could not read (SessionView::remembered):
+  // a current answer for this principal, else an earlier "allow" of a
+  // read-only action within stale_grace, else Verdict::unavailable with
+  // `cause`. Never computes a new answer. [thread-safe]
+  store::Authorization remembered(const store::Principal& principal, store::Action action,
+                                  const std::string& space, const std::string& cause);
 
  private:
   struct Entry {

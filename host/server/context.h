@@ -9,7 +9,7 @@
 #include "server/auth_cache.h"
 #include "server/oidc/client.h"
 #include "server/page_files.h"
-#include "server/rate_limit.h"
+#include "server/rate_limit_db.h"
 #include "server/router.h"
 #include "server/server.h"
 #include "server/sessions.h"
@@ -26,8 +26,9 @@ struct ServerContext {
   ServerOptions options;
   SessionStore sessions;
   AuthCache auth_cache;
-  // Sign-in attempts and bearer-token failures (rate_limit.h).
-  MemoryRateLimiter sign_in_limiter;
+  // Sign-in attempts and bearer-token failures (rate_limit.h), kept in the
+  // store so every host shares one limit (rate_limit_db.h).
+  DbRateLimiter sign_in_limiter;
   // OpenID Connect sign-in; null when auth.oidc is not configured.
   std::unique_ptr<oidc::Client> oidc;
   PageFiles page_files;
@@ -37,9 +38,9 @@ struct ServerContext {
       : runtime(r),
         engine(e),
         options(std::move(o)),
-        sessions(options.sessions),
+        sessions([&r] { return r.store().context(); }, options.sessions),
         auth_cache([&r] { return r.store().changes(); }, std::chrono::seconds(1)),
-        sign_in_limiter(sign_in_limits(options.auth)),
+        sign_in_limiter(r.store().backend(), r.store().context().now, sign_in_limits(options.auth)),
         oidc(make_oidc_client(options)) {}
 };
 
@@ -66,5 +67,7 @@ void add_share_links_api_routes(Router& router, ServerContext& ctx);  // share_l
 void add_oembed_routes(Router& router, ServerContext& ctx);          // oembed.cpp
 void add_api_freshness_routes(Router& router, ServerContext& ctx);  // api_freshness.cpp
 void add_freshness_routes(Router& router, ServerContext& ctx);      // ui_freshness.cpp
+void add_api_warming_routes(Router& router, ServerContext& ctx);    // api_warming.cpp
+void add_warm_settings_routes(Router& router, ServerContext& ctx);  // warm_settings_ui.cpp
 
 }  // namespace vitrine::server

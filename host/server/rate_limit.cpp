@@ -6,11 +6,6 @@
 namespace vitrine::server {
 namespace {
 
-namespace rules {
-constexpr const char* kClient = "rate-client";    // the client address's bucket is empty
-constexpr const char* kAccount = "rate-account";  // the account is in its failure backoff
-}  // namespace rules
-
 std::chrono::seconds ceil_seconds(std::chrono::steady_clock::duration d) {
   auto s = std::chrono::ceil<std::chrono::seconds>(d);
   return std::max(s, std::chrono::seconds(1));

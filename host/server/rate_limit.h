@@ -16,8 +16,9 @@
 // which errs towards allowing). Time comes from a clock the caller may
 // replace (tests step it by hand; no sleeps).
 //
-// The state sits behind the RateLimiter interface so a deployment with
-// several hosts can move it into the database.
+// The state sits behind the RateLimiter interface: the server keeps it in
+// the database (rate_limit_db.h) so every host shares one limit; this
+// in-process limiter serves tests and tools without a store.
 #pragma once
 
 #include <chrono>
@@ -37,10 +38,19 @@ struct RateLimits {
   std::size_t max_keys = 10'000;
 };
 
+namespace rules {
+inline constexpr const char* kClient = "rate-client";    // the client address's bucket is empty
+inline constexpr const char* kAccount = "rate-account";  // the account is in its failure backoff
+// A limiter that keeps its state in the store could not ask it
+// (rate_limit_db.h): the caller answers 503 with Retry-After.
+inline constexpr const char* kStoreUnavailable = "store-unavailable";
+}  // namespace rules
+
 struct RateDecision {
   bool allowed = true;
   std::chrono::seconds retry_after{0};  // when refused: the Retry-After value
-  std::string rule;                     // which limit refused: rate-client | rate-account
+  std::string rule;        // which limit refused: rate-client | rate-account | store-unavailable
+  std::string cause = {};  // store-unavailable: what the store answered (no secret)
 };
 
 class RateLimiter {

@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "log/log.h"
 #include "metrics/metrics.h"
+#include "render/warm_scheduler.h"
 #include "server/access_log.h"
 #include "server/context.h"
 #include "server/json_errors.h"
@@ -16,6 +17,7 @@
 #include "server/security_headers.h"
 #include "server/ui/html.h"
 #include "server/ui_edit.h"
+#include "server/ui_freshness.h"
 
 namespace vitrine::server {
 
@@ -41,7 +43,12 @@ ServerOptions options_from_config(const config::Config& config) {
 
 struct Server::Impl {
   Impl(runtime::Runtime& runtime, render::Engine& engine, ServerOptions options)
-      : ctx(runtime, engine, std::move(options)) {
+      : ctx(runtime, engine, std::move(options)),
+        warm(runtime, engine,
+             render::WarmPages{[this](const std::string& space) { return list_pages(ctx, space); },
+                               [this](const std::string& space, const std::string& page) {
+                                 return read_page(ctx, space, page);
+                               }}) {
     add_ops_routes(router, ctx);
     add_api_spaces_routes(router, ctx);
     add_api_render_routes(router, ctx);
@@ -64,6 +71,8 @@ struct Server::Impl {
     add_oembed_routes(router, ctx);
     add_api_freshness_routes(router, ctx);
     add_freshness_routes(router, ctx);
+    add_api_warming_routes(router, ctx);
+    add_warm_settings_routes(router, ctx);
     add_edit_routes(router, ctx);
     add_edit_history_routes(router, ctx);
     add_api_pages_routes(router, ctx);
@@ -78,6 +87,9 @@ struct Server::Impl {
   Response refuse(const Request& partial, const net::ParseError& error);
 
   ServerContext ctx;
+  // Scheduled cache warming (render/warm_scheduler.h): runs while the
+  // server accepts requests.
+  render::WarmScheduler warm;
   Router router;
   std::mutex lifecycle_mu;
   std::unique_ptr<net::HttpListener> listener;
@@ -237,10 +249,14 @@ void Server::start() {
   impl_->bound_port = listener->port();
   impl_->listener = std::move(listener);
   impl_->ctx.ready = true;
+  impl_->warm.start();
 }
 
 void Server::stop() {
   std::lock_guard lock(impl_->lifecycle_mu);
+  // First: a warming run in progress ends after its current page, before
+  // the listener (and then the engine) go away.
+  impl_->warm.stop();
   if (!impl_->listener) return;
   impl_->ctx.ready = false;
   // Stop accepting; requests in progress finish, idle keep-alive

@@ -24,78 +24,101 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-void SessionStore::evict_locked(Clock::time_point now) {
-  for (auto it = sessions_.begin(); it != sessions_.end();) {
-    const bool expired =
-        now - it->second.last_seen > limits_.idle || now - it->second.created > limits_.absolute;
-    it = expired ? sessions_.erase(it) : std::next(it);
-  }
-  while (sessions_.size() >= limits_.max_sessions && !sessions_.empty()) {
-    auto oldest = sessions_.begin();
-    for (auto it = sessions_.begin(); it != sessions_.end(); ++it) {
-      if (it->second.last_seen < oldest->second.last_seen) oldest = it;
-    }
-    sessions_.erase(oldest);
-  }
+namespace {
+
+constexpr std::size_t kMaxRemembered = 10'000;
+
+SessionView view_of(const store::Session& s) {
+  SessionView v;
+  v.id = s.id;
+  v.csrf = s.csrf;
+  v.principal = s.principal;
+  if (s.user) v.user = SessionUser{s.principal.user, s.display_name, s.roles, s.id_token};
+  return v;
 }
 
-std::optional<SessionView> SessionStore::create(const std::string& admin_token) {
-  std::string id = random_hex_id();
-  std::string csrf = random_hex_id();
-  if (id.empty() || csrf.empty()) return std::nullopt;
-  const auto now = Clock::now();
+}  // namespace
+
+void SessionStore::remember(const SessionView& view) {
+  const std::string key = store::Sessions::hash_of(view.id);
   std::lock_guard lock(mu_);
-  evict_locked(now);
-  sessions_[id] = Entry{csrf, store::crypto::SecretString(admin_token), now, now, {}};
-  return SessionView{id, csrf, admin_token, std::nullopt};
+  if (remembered_.size() >= kMaxRemembered && !remembered_.count(key)) remembered_.clear();
+  remembered_[key] = Remembered{view, std::chrono::steady_clock::now()};
 }
 
-std::optional<SessionView> SessionStore::create(const SessionUser& user) {
-  std::string id = random_hex_id();
-  std::string csrf = random_hex_id();
-  if (id.empty() || csrf.empty()) return std::nullopt;
-  const auto now = Clock::now();
+void SessionStore::forget(const std::string& id) {
+  const std::string key = store::Sessions::hash_of(id);
   std::lock_guard lock(mu_);
-  evict_locked(now);
-  sessions_[id] = Entry{csrf, store::crypto::SecretString(std::string()), now, now, {}, user};
-  return SessionView{id, csrf, {}, user};
+  remembered_.erase(key);
 }
 
-std::optional<SessionView> SessionStore::find(const std::string& id) {
-  if (id.size() != 64) return std::nullopt;
-  const auto now = Clock::now();
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return std::nullopt;
-  if (now - it->second.last_seen > limits_.idle || now - it->second.created > limits_.absolute) {
-    sessions_.erase(it);
-    return std::nullopt;
+store::Result<SessionView> SessionStore::create(const store::Principal& token) {
+  auto s = db().create_for_token(token);
+  if (!s) return s.error();
+  SessionView v = view_of(*s);
+  remember(v);
+  return v;
+}
+
+store::Result<SessionView> SessionStore::create(const std::string& admin_token) {
+  auto p = store::AdminTokens(context_()).authenticate(admin_token);
+  if (!p) return p.error();
+  return create(*p);
+}
+
+store::Result<SessionView> SessionStore::create(const SessionUser& user) {
+  auto s = db().create_for_user(user.who, user.display_name, user.roles, user.id_token);
+  if (!s) return s.error();
+  SessionView v = view_of(*s);
+  remember(v);
+  return v;
+}
+
+SessionLookup SessionStore::lookup(const std::string& id) {
+  SessionLookup out;
+  auto s = db().find(id);
+  if (s) {
+    out.session = view_of(*s);
+    remember(*out.session);
+    return out;
   }
-  it->second.last_seen = now;
-  return SessionView{id, it->second.csrf, std::string(it->second.token.view()), it->second.user};
+  out.message = s.error().message;
+  if (s.error().code != store::Errc::io) {
+    forget(id);
+    return out;
+  }
+  // The database could not say. The session as this host last read it
+  // stands in for a while; the caller reuses only earlier answers for it.
+  const std::string key = store::Sessions::hash_of(id);
+  std::lock_guard lock(mu_);
+  auto it = remembered_.find(key);
+  if (it != remembered_.end() &&
+      std::chrono::steady_clock::now() - it->second.at < kSessionRememberFor) {
+    out.session = it->second.view;
+    out.session->remembered = true;
+    return out;
+  }
+  out.unavailable = true;
+  return out;
 }
 
 void SessionStore::remove(const std::string& id) {
-  std::lock_guard lock(mu_);
-  sessions_.erase(id);
+  forget(id);
+  (void)db().remove(id);
 }
 
 void SessionStore::set_flash(const std::string& id, const std::string& message) {
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  if (it != sessions_.end()) it->second.flash = message;
+  (void)db().set_flash(id, message);
 }
 
 std::string SessionStore::take_flash(const std::string& id) {
-  std::lock_guard lock(mu_);
-  auto it = sessions_.find(id);
-  if (it == sessions_.end()) return {};
-  return std::exchange(it->second.flash, {});
+  auto m = db().take_flash(id);
+  return m ? *m : std::string();
 }
 
 std::size_t SessionStore::size() const {
-  std::lock_guard lock(mu_);
-  return sessions_.size();
+  auto n = db().count();
+  return n ? *n : 0;
 }
 
 }  // namespace vitrine::server

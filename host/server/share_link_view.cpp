@@ -16,7 +16,7 @@
 #include "log/log.h"
 #include "server/context.h"
 #include "server/embed_render.h"
-#include "server/share_links_limiter.h"
+#include "server/share_links_limiter_db.h"
 #include "server/ui/html.h"
 #include "store/audit.h"
 #include "store/share_links.h"
@@ -125,8 +125,9 @@ Verified verify(ServerContext& ctx, ShareLinkLimiter& limiter, const Request& re
 }  // namespace
 
 void add_share_link_routes(Router& router, ServerContext& ctx) {
-  auto limiter =
-      std::make_shared<ShareLinkLimiter>(ShareLinkLimits{}, [] { return store::system_now_ms(); });
+  // In the store, so every host shares the buckets (share_links_limiter_db.h).
+  std::shared_ptr<ShareLinkLimiter> limiter = std::make_shared<DbShareLinkLimiter>(
+      ctx.runtime.store().backend(), ctx.runtime.store().context().now, ShareLinkLimits{});
 
   router.add("GET", "/s/{token}", [&ctx, limiter](Request& req) {
     const std::string token = req.param("token");

@@ -5,10 +5,11 @@
 
 namespace vitrine::server {
 
-ShareLinkLimiter::ShareLinkLimiter(ShareLinkLimits limits, std::function<int64_t()> now_ms)
+MemoryShareLinkLimiter::MemoryShareLinkLimiter(ShareLinkLimits limits,
+                                               std::function<int64_t()> now_ms)
     : limits_(limits), now_(std::move(now_ms)) {}
 
-double ShareLinkLimiter::refill(Bucket& b, double per_minute, double burst, int64_t now) {
+double MemoryShareLinkLimiter::refill(Bucket& b, double per_minute, double burst, int64_t now) {
   if (b.at_ms == 0) {
     b.tokens = burst;
   } else if (now > b.at_ms) {
@@ -19,7 +20,7 @@ double ShareLinkLimiter::refill(Bucket& b, double per_minute, double burst, int6
   return b.tokens;
 }
 
-void ShareLinkLimiter::prune(Buckets& buckets, double per_minute, double burst, int64_t now) {
+void MemoryShareLinkLimiter::prune(Buckets& buckets, double per_minute, double burst, int64_t now) {
   if (buckets.size() < kMaxBuckets) return;
   for (auto it = buckets.begin(); it != buckets.end();) {
     if (refill(it->second, per_minute, burst, now) >= burst) {
@@ -32,7 +33,7 @@ void ShareLinkLimiter::prune(Buckets& buckets, double per_minute, double burst, 
   if (buckets.size() >= kMaxBuckets) buckets.clear();
 }
 
-int ShareLinkLimiter::take(const std::string& link_id, const std::string& client) {
+int MemoryShareLinkLimiter::take(const std::string& link_id, const std::string& client) {
   const int64_t now = now_();
   std::lock_guard lock(mu_);
   if (links_.find(link_id) == links_.end()) {

@@ -1,9 +1,12 @@
 // Rate limits of share-link views (docs/embedding.md#share-links): a token
 // bucket per link and one per client address. A view takes one token from
-// both; when either is empty the answer is 429 with Retry-After. Buckets
-// live in memory (per host process); at most kMaxBuckets of each kind are
-// kept, and when more are needed the full ones (idle long enough to have
-// refilled) are dropped first.
+// both; when either is empty the answer is 429 with Retry-After.
+//
+// ShareLinkLimiter is the interface; the server uses the database one
+// (share_links_limiter_db.h) so every host shares the buckets. The memory
+// one keeps at most kMaxBuckets of each kind in the process, and when more
+// are needed the full ones (idle long enough to have refilled) are dropped
+// first.
 #pragma once
 
 #include <cstdint>
@@ -23,13 +26,20 @@ struct ShareLinkLimits {
 
 class ShareLinkLimiter {
  public:
-  static constexpr std::size_t kMaxBuckets = 10000;
-
-  explicit ShareLinkLimiter(ShareLinkLimits limits, std::function<int64_t()> now_ms);
-
+  virtual ~ShareLinkLimiter() = default;
   // 0 when the view may go ahead (a token was taken from both buckets);
   // otherwise the seconds until a token is back (>= 1). [thread-safe]
-  int take(const std::string& link_id, const std::string& client);
+  virtual int take(const std::string& link_id, const std::string& client) = 0;
+};
+
+// The in-process limiter.
+class MemoryShareLinkLimiter final : public ShareLinkLimiter {
+ public:
+  static constexpr std::size_t kMaxBuckets = 10000;
+
+  explicit MemoryShareLinkLimiter(ShareLinkLimits limits, std::function<int64_t()> now_ms);
+
+  int take(const std::string& link_id, const std::string& client) override;
 
  private:
   struct Bucket {

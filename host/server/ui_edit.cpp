@@ -88,6 +88,7 @@ struct EditorState {
   std::string notice_html;   // an error or note above the form, escaped
   std::string preview_html;  // the engine's sanitized output, when previewed
   bool has_preview = false;
+  std::string picker_q;  // the dashboard picker's search (?picker_q=)
   std::optional<pages::EditConflict> conflict;
 };
 
@@ -138,9 +139,9 @@ std::string editor_html(ServerContext& ctx, const Caller& caller, const EditorSt
        "Preview</h2><article class=\"vitrine-page\" id=\"vitrine-preview\">";
   if (e.has_preview) h += e.preview_html;
   h += "</article></section>";
-  // EXTENSION POINT: the sidebar other screens fill (ui_edit.h).
-  h += "<aside id=\"vitrine-editor-sidebar\">" + editor_sidebar_html(ctx, e.space, caller.csrf()) +
-       "</aside>";
+  // The dashboard picker (ui_edit_picker.cpp); it renders through the engine.
+  h += "<aside id=\"vitrine-editor-sidebar\" aria-label=\"Dashboard picker\">" +
+       editor_sidebar_html(ctx, caller, e.space, e.page, e.picker_q) + "</aside>";
   if (!e.base.empty()) {
     h += "<p><a href=\"/spaces/" + sp + "/history/" + pg + "\">History</a> · <a href=\"" +
          ui::esc(page_url(e.space, e.page)) + "\">View</a> · <a href=\"/spaces/" + sp + "/delete/" +
@@ -237,10 +238,6 @@ Response json_answer(int status, const JsonObject& o) { return json_response(sta
 
 }  // namespace
 
-std::string editor_sidebar_html(ServerContext&, const std::string&, const std::string&) {
-  return {};
-}
-
 std::vector<std::string> list_pages(const ServerContext& ctx, const std::string& space) {
   std::vector<std::string> pages;
   std::error_code ec;
@@ -313,6 +310,7 @@ void add_edit_routes(Router& router, ServerContext& ctx) {
     EditorState e;
     e.space = space;
     e.page = page;
+    e.picker_q = req.query_param("picker_q").value_or("");
     auto read = repo.value->read(page);
     if (read.ok()) {
       e.text = read.value->text;

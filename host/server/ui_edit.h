@@ -19,11 +19,16 @@ void add_edit_history_routes(Router& router, ServerContext& ctx);
 // /api/v1/spaces/{space}/pages... (api_pages.cpp).
 void add_api_pages_routes(Router& router, ServerContext& ctx);
 
-// EXTENSION POINT for the editor page's sidebar (the dashboard picker
-// fills it): HTML shown beside the editor form, already escaped; "" shows
-// nothing. `csrf` is the session's token for any form it holds.
-std::string editor_sidebar_html(ServerContext& ctx, const std::string& space,
-                                const std::string& csrf);
+// The editor page's sidebar: the dashboard picker (ui_edit_picker.cpp).
+// HTML shown beside the editor form, already escaped or sanitized. It is
+// the dashboard-library macro rendered for `space` by the render engine
+// under the policy of a page view (plugin enabled in the space, approved,
+// licensed), filtered by `search` (the edit page's ?picker_q=), with a
+// search form that comes back to `page`'s editor. When the dashboard plugin
+// is not enabled in the space it is a short notice saying who can enable it
+// (with a link for a caller who may). [thread-safe]: blocks on the render.
+std::string editor_sidebar_html(ServerContext& ctx, const Caller& caller, const std::string& space,
+                                const std::string& page, const std::string& search);
 
 // For the reader's page view and the page index: "Edit" and "History" links
 // for those who may write the space's pages, "History" alone for its other

@@ -7,12 +7,19 @@
 //                 its line, is converted on the server (convert-link, the
 //                 same converter as the Insert box); a refusal is shown
 //                 with its rule and the pasted text stays as it was
+//   picker        a click (or Enter) on a dashboard or panel link in the
+//                 sidebar's picker does not open Grafana: the link is put
+//                 on a line of its own at the cursor and converted by the
+//                 same convert-link call, then the preview is refreshed; a
+//                 modified click (new tab) still opens Grafana. The
+//                 picker's search fetches the edit page with ?picker_q=
+//                 and swaps in its list, so the text being edited stays
 #include "server/ui_edit.h"
 
 namespace vitrine::server {
 
 std::string_view editor_script() {
-  return R"JS(// Vitrine page editor: live preview and paste-a-link (docs/editing.md).
+  return R"JS(// Vitrine page editor: live preview, paste-a-link, dashboard picker (docs/editing.md).
 (function () {
   'use strict';
   var form = document.getElementById('vitrine-editor');
@@ -53,6 +60,78 @@ std::string_view editor_script() {
     clearTimeout(timer);
     timer = setTimeout(refresh, 400);
   });
+
+  // The textarea keeps its selection when focus moves to the sidebar; a
+  // text never focused gets the block at its end, not before its first line.
+  var touched = false;
+  text.addEventListener('focus', function () { touched = true; });
+
+  function insertLink(url) {
+    var value = text.value;
+    var at = touched ? text.selectionStart : value.length;
+    var before = value.slice(0, at);
+    var after = value.slice(at);
+    // The converter turns a line holding only a link: give it one.
+    var pre = before === '' || before.slice(-1) === '\n' ? '' : '\n';
+    var tail = after.charAt(0) === '\n' ? '' : '\n';
+    var line = (before + pre).split('\n').length;
+    post('/convert-link', { csrf: csrf, text: before + pre + url + tail + after, line: String(line) })
+      .then(function (j) {
+        if (!j.ok) {
+          status.textContent = j.message + ' (rule ' + j.rule + ')';
+          return;
+        }
+        text.value = j.text;
+        // Everything after the link's line is kept byte for byte.
+        var end = j.text.length - after.length;
+        text.setSelectionRange(end, end);
+        touched = true;
+        var key = /^```([a-z-]+)/.exec(j.text.slice((before + pre).length));
+        status.textContent = 'Inserted a ' + (key ? key[1] : 'macro') + ' block at the cursor.' +
+          (j.notes.length ? ' ' + j.notes.join(' ') : '');
+        refresh();
+      })
+      .catch(function () {
+        status.textContent = 'The link could not be converted; paste it into the insert box.';
+      });
+  }
+
+  var sidebar = document.getElementById('vitrine-editor-sidebar');
+  if (sidebar) {
+    sidebar.addEventListener('click', function (event) {
+      var link = event.target.closest('a.vitrine-library-link');
+      if (!link || !sidebar.contains(link)) return;
+      if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+      event.preventDefault();
+      insertLink(link.href);
+    });
+    sidebar.addEventListener('submit', function (event) {
+      var search = event.target;
+      if (search.id !== 'vitrine-picker-search') return;
+      event.preventDefault();
+      var query = new URLSearchParams(new FormData(search)).toString();
+      var list = document.getElementById('vitrine-picker-list');
+      list.setAttribute('aria-busy', 'true');
+      fetch(search.getAttribute('action') + '?' + query, { credentials: 'same-origin' })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, 'text/html')
+            .getElementById('vitrine-picker-list');
+          list.removeAttribute('aria-busy');
+          if (!fresh) {
+            status.textContent = 'The search failed; reload the page.';
+            return;
+          }
+          // The server's sanitized list, parsed inert (DOMParser runs no script).
+          list.innerHTML = fresh.innerHTML;
+          status.textContent = 'Dashboard list updated.';
+        })
+        .catch(function () {
+          list.removeAttribute('aria-busy');
+          status.textContent = 'The search failed; try again.';
+        });
+    });
+  }
 
   text.addEventListener('paste', function (event) {
     var pasted = (event.clipboardData || window.clipboardData).getData('text');

@@ -104,8 +104,12 @@ void add_login_routes(Router& router, ServerContext& ctx) {
                             ? principal.error().message
                             : "Unknown or revoked admin token. Check it and try again.");
     }
-    auto session = ctx.sessions.create(token);
+    // The session names the token by id; its text is not kept.
     OPENSSL_cleanse(token.data(), token.size());
+    auto session = ctx.sessions.create(*principal);
+    if (!session && session.error().code == store::Errc::io) {
+      return store_unavailable(req, Credentials::browser, session.error().message);
+    }
     if (!session) {
       return ui::error_page(500, "Login failed", "The random generator failed; try again.");
     }

@@ -168,6 +168,9 @@ void add_oidc_login_routes(Router& router, ServerContext& ctx) {
     for (const auto& r : in.roles) user.roles.push_back(store::to_string(r));
     user.id_token = in.id_token;
     auto session = ctx.sessions.create(user);
+    if (!session && session.error().code == store::Errc::io) {
+      return store_unavailable(req, Credentials::browser, session.error().message);
+    }
     if (!session) return ui::error_page(500, "Sign-in failed", "The random generator failed.");
     ctx.sign_in_limiter.succeeded(who);
     std::string roles;

@@ -16,6 +16,7 @@
 #include "server/embed_settings_ui.h"
 #include "server/ui/html.h"
 #include "server/ui_console.h"
+#include "server/warm_settings_ui.h"
 #include "store/report.h"
 
 namespace vitrine::server {
@@ -173,6 +174,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
       s.body_html += token_section(*view, csrf) + plugins_section(ctx, *view, csrf);
       if (permits(ctx, *auth.caller, Action::plugin_enable, space)) {
         s.body_html += embed_settings_section(ctx, req, space, csrf);
+        s.body_html += warm_settings_section(ctx, space, csrf);
       }
     } else {
       // Bearer-only visitors (scripts) get the view without forms: the

@@ -198,9 +198,28 @@ Result<Principal> AdminTokens::authenticate(std::string_view token) {
     return row.error();
   }
   if (row->hash.size() != hash.size() ||
-      CRYPTO_memcmp(row->hash.data(), hash.data(), hash.size()) != 0 || row->revoked_at_ms != 0) {
+      CRYPTO_memcmp(row->hash.data(), hash.data(), hash.size()) != 0) {
     return unauth;
   }
+  return principal_of_row(*row, unauth);
+}
+
+Result<Principal> AdminTokens::principal_of_id(const std::string& token_id) {
+  const auto unauth = make_error(Errc::denied, "admin token " + token_id +
+                                                   " was revoked or its space deleted; ask a "
+                                                   "platform admin for a token ('vitrine tokens "
+                                                   "create')");
+  auto row = ctx_.db.find_admin_token_by_id(token_id);
+  if (!row) {
+    if (row.error().code == Errc::not_found) return unauth;
+    return row.error();
+  }
+  return principal_of_row(*row, unauth);
+}
+
+Result<Principal> AdminTokens::principal_of_row(const AdminTokenRow& found, const Error& unauth) {
+  const AdminTokenRow* row = &found;
+  if (row->revoked_at_ms != 0) return unauth;
   const int64_t now = ctx_.now();
   if (row->expires_at_ms != 0 && now >= row->expires_at_ms) {
     return make_error(Errc::denied, "admin token " + row->id +

@@ -107,6 +107,10 @@ class AdminTokens {
   Status revoke(const std::string& who, const std::string& id);
 
   Result<Principal> authenticate(std::string_view token);
+  // The same checks for a token named by its id (a browser session stores
+  // the id, never the text): Errc::denied when it is unknown, revoked,
+  // expired or its space is gone; Errc::io when the database cannot say.
+  Result<Principal> principal_of_id(const std::string& token_id);
   // `space` is empty for platform-wide actions (space_list, space_create,
   // plugin_approve, admin_tokens).
   Authorization authorize(std::string_view token, Action action, const std::string& space);
@@ -114,6 +118,8 @@ class AdminTokens {
   Authorization decide(const Principal& principal, Action action, const std::string& space);
 
  private:
+  // Revocation, expiry and the space binding of a token row found.
+  Result<Principal> principal_of_row(const AdminTokenRow& row, const Error& unauth);
   Context ctx_;
 };
 

@@ -16,6 +16,7 @@
 //     database failures are Errc::io with the database's message.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/result.h"
@@ -248,6 +250,52 @@ struct ShareLinkRow {
   std::string revoked_by = {};
 };
 
+// A browser session (store/sessions.h), shared by every host of a cluster.
+// Never the cookie's id (only its SHA-256) and never an admin token's text
+// (only its id); the user's ID token is an encrypted record.
+struct SessionRow {
+  std::string id_hash;               // sha256 hex of the cookie's id
+  std::string csrf;                  // the per-session token every form carries
+  std::string token_id;              // a token session: the admin token's id; else empty
+  std::string user_who;              // a user session: user:<issuer host>/<subject>; else empty
+  std::string display_name;          // a user session
+  std::string roles;                 // a user session: one role per line, as mapped at sign-in
+  std::string id_token_record = {};  // a user session: the sealed ID token, or empty
+  int64_t created_at_ms = 0;
+  int64_t last_seen_ms = 0;  // written at most once a minute
+  std::string flash = {};    // one-shot message for the next page
+};
+
+// One rate-limit row (server/rate_limit_db.h): a token bucket (tokens,
+// refilled_at) or an account's failure backoff (failures, not_before),
+// keyed by kind ('client', 'account', 'share-link', 'share-client') and key.
+// Times are wall-clock milliseconds of whichever host wrote the row.
+struct RateLimitRow {
+  std::string kind;
+  std::string key;
+  double tokens = 0;
+  int64_t refilled_at_ms = 0;
+  int64_t failures = 0;
+  int64_t not_before_ms = 0;
+  int64_t touched_at_ms = 0;
+};
+
+// A space's scheduled cache warming (store/warm_schedules.h). One row per
+// space that ever had a schedule; mode "off" keeps the last run's numbers.
+struct WarmScheduleRow {
+  std::string space;
+  std::string mode;        // off | hourly | custom
+  int64_t interval_s = 0;  // 3600 for hourly; 0 for off
+  int64_t next_due_at_ms = 0;
+  int64_t last_started_at_ms = 0;  // 0: never ran
+  int64_t last_finished_at_ms = 0;
+  int64_t last_refreshed = 0;
+  int64_t last_failed = 0;
+  std::string last_holder;  // the host that claimed the last run
+  int64_t updated_at_ms = 0;
+  std::string updated_by;
+};
+
 // One sealed known value per key id (store/key_check.h).
 struct KeyCheckRow {
   std::string key_id;
@@ -350,6 +398,30 @@ class Backend {
   virtual Status release_render_lease(const std::string& space, const std::string& plugin_id,
                                       const std::string& key_hash, const std::string& holder) = 0;
 
+  // Upstream single-flight across hosts (store/upstream_flights.h), one row
+  // per (space, request key hash). take: inserts the lease, or takes the
+  // row over when its lease expired without a response, or its response is
+  // past kept_until or was received before `fresh_from_ms` (the asking
+  // request's start: a response never answers a request made after it
+  // arrived); true when `holder` holds it afterwards. get: the sealed
+  // response kept at `now_ms` and received at or after `fresh_from_ms`, or
+  // "". put: stores the response, received at `received_at_ms`, until
+  // `kept_until_ms` (whoever holds the lease now). release:
+  // deletes `holder`'s row if it has no response. purge: deletes rows whose
+  // lease and response both ended; returns how many.
+  virtual Result<bool> take_upstream_flight(const std::string& space, const std::string& key_hash,
+                                            const std::string& holder, int64_t now_ms,
+                                            int64_t lease_until_ms, int64_t fresh_from_ms) = 0;
+  virtual Result<std::string> get_upstream_response(const std::string& space,
+                                                    const std::string& key_hash, int64_t now_ms,
+                                                    int64_t fresh_from_ms) = 0;
+  virtual Status put_upstream_response(const std::string& space, const std::string& key_hash,
+                                       const std::string& holder, const std::string& record,
+                                       int64_t received_at_ms, int64_t kept_until_ms) = 0;
+  virtual Status release_upstream_flight(const std::string& space, const std::string& key_hash,
+                                         const std::string& holder) = 0;
+  virtual Result<int64_t> purge_upstream_flights(int64_t now_ms) = 0;
+
   // Assets.
   virtual Status put_asset(const AssetRow& row) = 0;  // insert or ignore (content-addressed)
   virtual Result<AssetRow> get_asset(const std::string& space, const std::string& id) = 0;
@@ -359,6 +431,16 @@ class Backend {
   // Admin API tokens.
   virtual Status insert_admin_token(const AdminTokenRow& row) = 0;
   virtual Result<AdminTokenRow> find_admin_token_by_hash(const std::string& hash) = 0;
+  // The token with this id (not_found when none), for sessions that name
+  // their token by id.
+  virtual Result<AdminTokenRow> find_admin_token_by_id(const std::string& id) {
+    auto rows = list_admin_tokens();
+    if (!rows) return rows.error();
+    for (auto& r : *rows) {
+      if (r.id == id) return r;
+    }
+    return make_error(Errc::not_found, "admin token '" + id + "' not found");
+  }
   virtual Result<std::vector<AdminTokenRow>> list_admin_tokens() = 0;
   virtual Status revoke_admin_token(const std::string& id, int64_t at_ms) = 0;
   // Sets last_used_at (the caller decides how often).
@@ -429,6 +511,110 @@ class Backend {
     return make_error(Errc::io, "this storage backend does not store share links");
   }
 
+  // Browser sessions (store/sessions.h). get_session answers not_found for
+  // an unknown hash; set_session_flash answers not_found when the session
+  // is gone; take_session_flash reads and clears the message at once (of
+  // two hosts taking it, one gets it); delete_sessions_expired deletes rows
+  // last seen before idle_cutoff or created before absolute_cutoff;
+  // delete_sessions_beyond keeps the `keep` most recently seen rows.
+  virtual Status insert_session(const SessionRow& row) {
+    (void)row;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Result<SessionRow> get_session(const std::string& id_hash) {
+    (void)id_hash;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Status touch_session(const std::string& id_hash, int64_t at_ms) {
+    (void)id_hash, (void)at_ms;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Status set_session_flash(const std::string& id_hash, const std::string& flash) {
+    (void)id_hash, (void)flash;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Result<std::string> take_session_flash(const std::string& id_hash) {
+    (void)id_hash;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Status delete_session(const std::string& id_hash) {
+    (void)id_hash;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Result<int64_t> delete_sessions_expired(int64_t idle_cutoff_ms,
+                                                  int64_t absolute_cutoff_ms) {
+    (void)idle_cutoff_ms, (void)absolute_cutoff_ms;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Result<int64_t> delete_sessions_beyond(int64_t keep) {
+    (void)keep;
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+  virtual Result<std::vector<SessionRow>> list_sessions() {
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
+
+  // Rate limits shared by every host (server/rate_limit_db.h). get: one
+  // primary-key SELECT, not_found when the key has no row. put: insert or
+  // replace. A read-modify-write runs inside transaction() so hosts do not
+  // lose each other's takes. purge: deletes the rows of `kind` last touched
+  // before `touched_before_ms`; answers how many.
+  virtual Result<RateLimitRow> get_rate_limit(const std::string& kind, const std::string& key) {
+    (void)kind, (void)key;
+    return make_error(Errc::io, "this storage backend does not store rate limits");
+  }
+  virtual Status put_rate_limit(const RateLimitRow& row) {
+    (void)row;
+    return make_error(Errc::io, "this storage backend does not store rate limits");
+  }
+  virtual Status delete_rate_limit(const std::string& kind, const std::string& key) {
+    (void)kind, (void)key;
+    return make_error(Errc::io, "this storage backend does not store rate limits");
+  }
+  virtual Result<int64_t> purge_rate_limits(const std::string& kind, int64_t touched_before_ms) {
+    (void)kind, (void)touched_before_ms;
+    return make_error(Errc::io, "this storage backend does not store rate limits");
+  }
+  // Every row, ordered by kind and key (tests and inspection).
+  virtual Result<std::vector<RateLimitRow>> list_rate_limits() {
+    return make_error(Errc::io, "this storage backend does not store rate limits");
+  }
+
+  // Scheduled cache warming. put writes every column (insert or replace);
+  // get is not_found when the space never had one; list is sorted by
+  // space; due answers the schedules not off whose
+  // next_due_at <= now_ms, oldest due first. claim is one conditional
+  // UPDATE: it moves next_due_at from `seen_due_ms` to `next_due_ms` and
+  // records the holder and start, and answers true only for the one caller
+  // whose update matched (hosts sharing the database race on it). finish
+  // records a run's numbers when `holder` still holds the last claim.
+  virtual Result<std::vector<WarmScheduleRow>> list_warm_schedules() {
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+  virtual Result<WarmScheduleRow> get_warm_schedule(const std::string& space) {
+    (void)space;
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+  virtual Status put_warm_schedule(const WarmScheduleRow& row) {
+    (void)row;
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+  virtual Result<std::vector<WarmScheduleRow>> due_warm_schedules(int64_t now_ms) {
+    (void)now_ms;
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+  virtual Result<bool> claim_warm_schedule(const std::string& space, int64_t seen_due_ms,
+                                           int64_t next_due_ms, const std::string& holder,
+                                           int64_t now_ms) {
+    (void)space, (void)seen_due_ms, (void)next_due_ms, (void)holder, (void)now_ms;
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+  virtual Status finish_warm_schedule(const std::string& space, const std::string& holder,
+                                      int64_t finished_at_ms, int64_t refreshed, int64_t failed) {
+    (void)space, (void)holder, (void)finished_at_ms, (void)refreshed, (void)failed;
+    return make_error(Errc::io, "this storage backend does not store warming schedules");
+  }
+
   // Key rotation: every encrypted record, and a compare-and-swap update.
   virtual Result<std::vector<EncryptedRef>> list_encrypted() = 0;
   virtual Status update_encrypted(const EncryptedRef& ref, const std::string& new_record) = 0;
@@ -436,6 +622,24 @@ class Backend {
   // Change feed and keyring proofs.
   virtual Result<ChangeFeed> read_change_feed() = 0;
   virtual Status bump_change_feed(bool keyring_changed, int64_t at_ms) = 0;
+  // Waits up to `timeout` for another connection's committed change feed
+  // bump: true when one was announced (read the feed: the row stays the
+  // truth, an announcement is only a wake-up), false when the time ran out
+  // or this backend cannot be told. Never holds what other calls need, so
+  // the store stays usable while one thread waits. [thread-safe; one waiter
+  // at a time]
+  //
+  // This default sleeps out the timeout and answers false: the caller then
+  // polls read_change_feed(). SQLite stays there on purpose: several
+  // processes on one file (a server beside the CLI) have no channel to
+  // announce a commit on, and the feed read is a cheap local SELECT.
+  virtual Result<bool> wait_for_change(std::chrono::milliseconds timeout) {
+    std::this_thread::sleep_for(timeout);
+    return false;
+  }
+  // Whether wait_for_change() can return before its timeout on this
+  // backend (PostgreSQL with store.notify on).
+  virtual bool announces_changes() const { return false; }
   virtual Result<std::vector<KeyCheckRow>> list_key_checks() = 0;
   virtual Status put_key_check(const KeyCheckRow& row) = 0;  // insert or ignore
   virtual Status delete_key_check(const std::string& key_id) = 0;

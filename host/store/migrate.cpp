@@ -125,6 +125,9 @@ Result<int64_t> copy_rows(Result<std::vector<T>> rows, const std::function<Statu
 // Not copied: render_leases. A lease says which host renders a cache entry
 // for the next few seconds; on the target no host holds one yet, and a
 // copied lease could only delay the first render there.
+// Not copied either: upstream_flights (store/upstream_flights.h). Its rows
+// say which host sends an upstream request now and hold that response for
+// a few seconds; on the target nothing is in flight.
 const std::vector<Table>& tables() {
   static const std::vector<Table> t = {
       {"spaces",
@@ -303,6 +306,21 @@ const std::vector<Table>& tables() {
          return copy_rows<UserRow>(from.list_users(),
                                    [&](const UserRow& r) { return to.upsert_user(r); });
        }},
+      // Browser sessions: the rows as they are (hashes of the cookie ids,
+      // token ids, sealed ID tokens), so signed-in browsers stay signed in.
+      {"sessions",
+       [](Backend& db) {
+         return encode_all<SessionRow>(db.list_sessions(), [](const SessionRow& r) {
+           return (Encoder() << r.id_hash << r.csrf << r.token_id << r.user_who << r.display_name
+                             << r.roles << r.id_token_record << r.created_at_ms << r.last_seen_ms
+                             << r.flash)
+               .str();
+         });
+       },
+       [](Backend& from, Backend& to) {
+         return copy_rows<SessionRow>(from.list_sessions(),
+                                      [&](const SessionRow& r) { return to.insert_session(r); });
+       }},
       {"embed_origins",
        [](Backend& db) {
          return encode_all<EmbedOriginRow>(
@@ -324,6 +342,20 @@ const std::vector<Table>& tables() {
            n += static_cast<int64_t>(rows->size());
          }
          return n;
+       }},
+      {"warm_schedules",
+       [](Backend& db) {
+         return encode_all<WarmScheduleRow>(db.list_warm_schedules(), [](const WarmScheduleRow& r) {
+           return (Encoder() << r.space << r.mode << r.interval_s << r.next_due_at_ms
+                             << r.last_started_at_ms << r.last_finished_at_ms << r.last_refreshed
+                             << r.last_failed << r.last_holder << r.updated_at_ms << r.updated_by)
+               .str();
+         });
+       },
+       [](Backend& from, Backend& to) {
+         return copy_rows<WarmScheduleRow>(
+             from.list_warm_schedules(),
+             [&](const WarmScheduleRow& r) { return to.put_warm_schedule(r); });
        }},
       {"share_links",
        [](Backend& db) {

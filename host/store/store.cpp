@@ -79,6 +79,7 @@ Result<std::unique_ptr<Backend>> open_postgres(const StoreOptions& options, bool
   PostgresOptions po;
   po.url = options.url;
   po.allow_create = allow_create;
+  po.listen = options.notify;
   if (!options.password_file.empty()) {
     auto password = read_postgres_password(options.password_file);
     if (!password) return password.error();

@@ -32,6 +32,9 @@ struct StoreOptions {
   // data directory still holds the INSTANCE marker and plugin artifacts.
   std::string url;
   std::filesystem::path password_file;
+  // backend "postgres": store.notify, whether wait_for_change() LISTENs for
+  // other hosts' changes (store/postgres/postgres_backend.h).
+  bool notify = true;
   std::optional<crypto::Keyring> keyring;  // absent: encrypting operations refuse
   // The file `keyring` was read from; a running host re-reads it when a
   // record names a key it does not hold or the keyring generation moves.

@@ -52,6 +52,8 @@ NOT_RULE_CALLS = {
 NOT_RULES = {
     # value: reason
     "share-links": "CLI subcommand name (vitrine share-links)",
+    "share-link": "row kind of table rate_limits (server/share_links_limiter_db.cpp)",
+    "share-client": "row kind of table rate_limits (server/share_links_limiter_db.cpp)",
     "dashboard-uses": "CLI subcommand name (vitrine spaces dashboard-uses)",
     "md-table": "audit output format (vitrine audit --format, GET /api/v1/audit?format=)",
     "client-gone": "cancellation reason (blocking.h), shown inside the render-abandoned message",
@@ -68,6 +70,7 @@ NOT_RULES = {
     "vitrine-host": "audit actor",
     "vitrine-data": "default data directory",
     "vitrine-worker": "worker executable name",
+    "vitrine-listen": "application_name of the PostgreSQL listen connection (store.notify)",
     "vitrine-grafana-sim": "simulator executable name",
     "svc-checkout": "dashboard uid of the simulator's fixtures",
     "vitrine-backup": "backup file format name",
@@ -87,6 +90,7 @@ NOT_RULES = {
     "not-licensed": "plugin status name",
     "d-solo": "Grafana URL path segment (/d-solo/UID, host/pages/grafana_link.cpp)",
     "panel-image": "macro key the link converter writes (host/pages/grafana_link.cpp)",
+    "dashboard-library": "macro key the editor's dashboard picker renders (host/server/ui_edit_picker.cpp)",
 }
 # Whole arrays whose rows are not rules (name -> reason).
 NOT_RULE_ARRAYS = {

@@ -108,6 +108,7 @@ NULLABLE = {
     "running_before": "approve: null when no version ran before",
     "trash": "DELETE a space: null unless pages is trash",
     "name": "GET /api/v1/tokens: null for a token created without a name",
+    "updated_by": "GET .../warming: null while the space never had a schedule",
 }
 # Documented enums (JSON path in the answer -> the values the doc lists).
 ENUMS = {

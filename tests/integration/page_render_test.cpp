@@ -339,6 +339,33 @@ TEST_F(PageRender, ConcurrentColdRequestsCoalesceUpstream) {
   EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
 }
 
+// Two different macros (two cache entries, two renders) that fetch one
+// upstream resource at the same time make one request
+// (egress/client/single_flight.h UF-3). Grafana answers after 500 ms, and
+// the second macro starts only once the first one's request reached it.
+TEST_F(PageRender, UF3_TwoMacrosFetchingOneResourceMakeOneUpstreamRequest) {
+  sim::FaultRule slow;
+  slow.mode = sim::FaultMode::kLatency;
+  slow.paths = {"/api/dashboards/uid/svc-checkout"};
+  slow.latency_ms = 500;
+  sim_->context().faults.add(slow);
+  sim_->context().counters.reset();
+  render::MacroOutcome card, compact;
+  std::thread first([&] {
+    card = engine_->render_macro(macro("dashboard", {{"dashboard", "svc-checkout"}}));
+  });
+  for (int i = 0; i < 1000 && sim_->context().counters.get("/api/dashboards/uid/svc-checkout") == 0;
+       ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  compact = engine_->render_macro(
+      macro("dashboard", {{"dashboard", "svc-checkout"}, {"variant", "compact"}}));
+  first.join();
+  EXPECT_EQ(card.state, MacroState::fresh) << card.error;
+  EXPECT_EQ(compact.state, MacroState::fresh) << compact.error;
+  EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
+}
+
 TEST_F(PageRender, TestConnectionUsesTheSpaceToken) {
   auto ok = rt_->test_connection("admin", "demo");
   EXPECT_TRUE(ok.ok) << ok.message;

@@ -61,7 +61,7 @@ TEST_F(PluginUsage, LeastPrivilege_UsedScopeCountedUnusedScopeNamed) {
   // approve --show-diff shows what the running version never used.
   r = run(cli() + " plugins approve dashboard --show-diff");
   ASSERT_EQ(r.status, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("usage of running 1.0.0"));
+  EXPECT_THAT(r.output, HasSubstr("usage of running 1.1.0"));
   EXPECT_THAT(r.output, HasSubstr("  scope grafana:read:dashboards: never used"));
 
   // The API answers the same report to a platform admin only.

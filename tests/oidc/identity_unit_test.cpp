@@ -98,45 +98,8 @@ struct ManualClock {
   }
 };
 
-TEST(RateClient, TheBucketEmptiesAndRefills) {
-  ManualClock clock;
-  RateLimits l;
-  l.per_minute = 6;  // one every 10 s
-  l.burst = 3;
-  MemoryRateLimiter lim(l, clock.fn());
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(lim.attempt("10.0.0.1", "").allowed);
-  auto d = lim.attempt("10.0.0.1", "");
-  EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.rule, "rate-client");
-  EXPECT_EQ(d.retry_after, 10s);
-  EXPECT_TRUE(lim.attempt("10.0.0.2", "").allowed);  // per address
-  clock.now += 10s;
-  EXPECT_TRUE(lim.attempt("10.0.0.1", "").allowed);
-}
-
-TEST(RateAccount, BackoffIsShortCappedAndClearedBySuccess) {
-  ManualClock clock;
-  RateLimits l;
-  l.free_failures = 2;
-  l.max_backoff = 8s;
-  l.burst = 1000;
-  MemoryRateLimiter lim(l, clock.fn());
-  const std::string user = "user:idp/ada";
-  lim.failed("10.0.0.1", user, true);
-  lim.failed("10.0.0.1", user, true);
-  EXPECT_TRUE(lim.attempt("10.0.0.9", user).allowed);  // free failures
-  for (int i = 0; i < 20; ++i) lim.failed("10.0.0.1", user, true);
-  auto d = lim.attempt("10.0.0.9", user);  // from any address
-  EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.rule, "rate-account");
-  EXPECT_LE(d.retry_after, 8s);  // never a long lock-out
-  clock.now += 8s;
-  EXPECT_TRUE(lim.attempt("10.0.0.9", user).allowed);
-  lim.succeeded(user);
-  lim.failed("10.0.0.1", user, true);
-  EXPECT_TRUE(lim.attempt("10.0.0.9", user).allowed);
-}
-
+// The bucket and backoff rules run on this limiter and on the database one
+// in tests/server/rate_limit_db_test.cpp; the memory bound is its own.
 TEST(RateClient, MemoryIsBounded) {
   ManualClock clock;
   RateLimits l;

@@ -28,6 +28,15 @@ inline std::vector<MacroCase> macro_cases() {
        {{"dashboard", "legacy-rows"}, {"variant", "compact"}},
        "dashboards/legacy-rows.json",
        "/api/dashboards/uid/legacy-rows"},
+#ifdef VITRINE_FAKE_HOST_SEARCH
+      // One search (answered by the simulator), then the dashboard the
+      // fixture and path name: the fault and shape cases hit both requests.
+      {"dashboard",
+       "dashboard-library",
+       {{"query", "checkout"}},
+       "dashboards/svc-checkout.json",
+       "/api/dashboards/uid/svc-checkout"},
+#endif
       {"alert_list",
        "alert-list",
        {{"states", "firing,pending,recovering,normal,nodata,error"}},

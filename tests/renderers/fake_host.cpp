@@ -16,6 +16,11 @@
 #include "plugins/params.h"
 #include "vitrine/capabilities.h"
 
+#ifdef VITRINE_FAKE_HOST_SEARCH
+#include "api_handlers.h"
+#include "fixtures.h"
+#endif
+
 namespace vitrine::test {
 namespace {
 
@@ -66,6 +71,40 @@ struct Answer {
   std::string body;
 };
 
+#ifdef VITRINE_FAKE_HOST_SEARCH
+// /api/search is answered by the simulator's own handler over the same
+// fixtures, so the search results (filters, folder fields, order) are the
+// simulator's and not a second copy of its logic.
+std::string pct_decode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+Answer simulator_search(const std::string& query) {
+  static const sim::Fixtures fixtures = sim::load_fixtures(FIXTURES_DIR, 11);
+  sim::ApiRequest req;
+  req.method = "GET";
+  req.path = "/api/search";
+  std::istringstream in(query);
+  std::string kv;
+  while (std::getline(in, kv, '&')) {
+    const auto eq = kv.find('=');
+    req.query.emplace_back(pct_decode(kv.substr(0, eq)),
+                           eq == std::string::npos ? "" : pct_decode(kv.substr(eq + 1)));
+  }
+  const sim::Reply r = sim::handle_search(req, fixtures);
+  return Answer{r.status, r.content_type, r.body};
+}
+#endif
+
 Answer route(const std::string& path, const std::string& query) {
   if (auto it = g_state.bodies.find(path); it != g_state.bodies.end()) {
     return Answer{200, path.rfind("/render/", 0) == 0 ? "image/png" : "application/json",
@@ -87,6 +126,9 @@ Answer route(const std::string& path, const std::string& query) {
   if (path == "/api/annotations") {
     return Answer{200, "application/json", read_file(fx + "/annotations.json")};
   }
+#ifdef VITRINE_FAKE_HOST_SEARCH
+  if (path == "/api/search") return simulator_search(query);
+#endif
   if (path.rfind("/render/d-solo/", 0) == 0) {
     const auto w = std::strtoul(query_param(query, "width").c_str(), nullptr, 10);
     const auto h = std::strtoul(query_param(query, "height").c_str(), nullptr, 10);

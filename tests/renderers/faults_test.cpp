@@ -81,13 +81,14 @@ TEST(P8_FailSafe, TransientFailureAfterAGoodRenderIsReportedForTheHostToServeSta
       const Rendered good = render(c.plugin, c.macro, c.params);
       ASSERT_EQ(good.status, VITRINE_OK) << good.error;
       ASSERT_FALSE(good.html.empty());
+      const size_t asked = fake().urls.size();  // a macro may need several requests
       fake().fault = t.fault;
       const Rendered r = render(c.plugin, c.macro, c.params);
       EXPECT_EQ(r.status, t.status) << r.error;
       EXPECT_NE(r.error.find(t.text), std::string::npos) << r.error;
       EXPECT_TRUE(r.html.empty()) << r.html;
       EXPECT_EQ(r.ttl_s, 0u);
-      EXPECT_EQ(fake().urls.size(), 2u);  // it really asked Grafana again
+      EXPECT_GT(fake().urls.size(), asked);  // it really asked Grafana again
       EXPECT_TRUE(fake().cache_calls.empty())
           << "the plugin used cache/1: " << fake().cache_calls[0];
     }

@@ -229,6 +229,23 @@ TEST(ConfigStore, PostgresKeysReachTheConfigWithThePasswordFileBesideTheConfig) 
   EXPECT_TRUE(plain.config->store_url.empty());
 }
 
+TEST(ConfigStore, StoreNotifyListensByDefaultAndCanBeSwitchedOffForAPooler) {
+  auto plain = parse_config("listen: 127.0.0.1:8080\n", "vitrine.yml");
+  ASSERT_TRUE(plain.config.has_value());
+  EXPECT_TRUE(plain.config->store_notify);
+  auto off = parse_config(
+      "store:\n  backend: postgres\n  url: postgres://vitrine@127.0.0.1:6432/vitrine\n  notify: "
+      "false\n",
+      "vitrine.yml");
+  ASSERT_TRUE(off.config.has_value())
+      << (off.diagnostics.empty() ? "" : off.diagnostics[0].message);
+  EXPECT_FALSE(off.config->store_notify);
+  auto bad = parse_config("store:\n  notify: sometimes\n", "vitrine.yml");
+  ASSERT_FALSE(bad.config.has_value());
+  ASSERT_FALSE(bad.diagnostics.empty());
+  EXPECT_EQ(bad.diagnostics[0].rule, "config-type");
+}
+
 TEST(ConfigServerLimits, OverloadKeysReachTheConfig) {
   auto r = parse_config(
       "server:\n  max_rendering_requests: 32\n  shutdown_grace_s: 3\n"

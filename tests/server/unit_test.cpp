@@ -2,8 +2,6 @@
 // guard, sessions.
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "config/config.h"
 #include "server/http.h"
 #include "server/router.h"
@@ -63,22 +61,15 @@ TEST(SecurityHeaders, FrameAncestorsCannotInjectDirectives) {
   EXPECT_TRUE(r.has_header("Content-Security-Policy"));
 }
 
-TEST(Sessions, OpaqueIdsExpireAndCompareInConstantTime) {
-  SessionLimits limits;
-  limits.idle = std::chrono::seconds(0);
-  SessionStore s(limits);
-  auto v = s.create("vtr_secret");
-  ASSERT_TRUE(v.has_value());
-  EXPECT_EQ(v->id.size(), 64u);
-  EXPECT_EQ(v->id.find("vtr_"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  EXPECT_FALSE(s.find(v->id).has_value());  // idle lifetime 0: gone
-  SessionStore live;
-  auto w = live.create("vtr_secret");
-  ASSERT_TRUE(live.find(w->id).has_value());
-  EXPECT_FALSE(live.find(std::string(64, '0')).has_value());
-  EXPECT_TRUE(constant_time_equal(w->csrf, w->csrf));
-  EXPECT_FALSE(constant_time_equal(w->csrf, w->csrf.substr(1)));
+TEST(Sessions, OpaqueIdsCompareInConstantTime) {
+  // The session store itself is database-backed (tests/server/
+  // shared_sessions_test.cpp); ids and CSRF tokens are 256-bit random hex.
+  const std::string a = random_hex_id();
+  const std::string b = random_hex_id();
+  EXPECT_EQ(a.size(), 64u);
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(constant_time_equal(a, a));
+  EXPECT_FALSE(constant_time_equal(a, a.substr(1)));
   EXPECT_FALSE(constant_time_equal("", ""));
 }
 

@@ -7,6 +7,7 @@
 #include "pg_server.h"
 #include "store/audit_chain.h"
 #include "store/postgres/postgres_backend.h"
+#include "store/sessions.h"
 #include "test_support.h"
 
 namespace vitrine::store::testing {
@@ -59,6 +60,21 @@ class StoreMigrate : public StoreTest {
                                       now_ms_ + 1000, now_ms_, "test"})
                     .ok());
     ASSERT_TRUE(db.revoke_share_link("team-a", std::string(32, 'b'), now_ms_ + 1, "test").ok());
+    // Signed-in browsers stay signed in: a token session and a user session
+    // (its ID token sealed).
+    Sessions sessions(store_->context(), SessionLimits{});
+    auto platform = store_->admin_tokens().authenticate(t1->token.view());
+    ASSERT_TRUE(platform.ok());
+    auto by_token = sessions.create_for_token(*platform);
+    ASSERT_TRUE(by_token.ok()) << by_token.error().message;
+    token_session_ = by_token->id;
+    auto by_user = sessions.create_for_user("user:idp.example/u1", "Ann", {"viewer:team-a"},
+                                            "id-token-of-ann");
+    ASSERT_TRUE(by_user.ok()) << by_user.error().message;
+    user_session_ = by_user->id;
+    ASSERT_TRUE(db.put_warm_schedule({"team-b", "custom", 1800, now_ms_ + 9, now_ms_ + 1,
+                                      now_ms_ + 2, 5, 1, "host-a", now_ms_, "test"})
+                    .ok());
   }
 
   std::unique_ptr<Backend> open_target(const std::string& url) {
@@ -70,6 +86,8 @@ class StoreMigrate : public StoreTest {
   }
 
   PgServer* server_ = nullptr;
+  std::string token_session_;
+  std::string user_session_;
 };
 
 TEST_F(StoreMigrate, EveryTableArrivesWithTheSameRowsAndDigests) {
@@ -104,6 +122,8 @@ TEST_F(StoreMigrate, EveryTableArrivesWithTheSameRowsAndDigests) {
   EXPECT_EQ(rows["users"], 1);
   EXPECT_EQ(rows["embed_origins"], 1);
   EXPECT_EQ(rows["share_links"], 2);
+  EXPECT_EQ(rows["sessions"], 2);
+  EXPECT_EQ(rows["warm_schedules"], 1);
   EXPECT_GE(rows["plugin_approvals"], 2);
   EXPECT_GE(rows["audit"], 10);
   EXPECT_EQ(progress.size(), 2 * done->size());  // one "copied", one "verified" line per table
@@ -133,6 +153,11 @@ TEST_F(StoreMigrate, P5_TheSameKeyringOpensTheCopiedRecordsAndTheAuditChainVerif
   auto hit = (*pg)->cache().get("team-a", "alert_list", "rules");
   ASSERT_TRUE(hit.ok()) << hit.error().message;
   EXPECT_EQ(hit->value.view(), "A's rules");
+  Sessions sessions((*pg)->context(), SessionLimits{});
+  EXPECT_TRUE(sessions.find(token_session_).ok());
+  auto user = sessions.find(user_session_);
+  ASSERT_TRUE(user.ok()) << user.error().message;
+  EXPECT_EQ(user->id_token, "id-token-of-ann");
   auto rep = verify_audit_chain((*pg)->backend(), {});
   ASSERT_TRUE(rep.ok()) << rep.error().message;
   EXPECT_TRUE(rep->ok) << rep->problem;

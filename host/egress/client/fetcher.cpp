@@ -79,7 +79,8 @@ Fetcher::Fetcher(FetchConfig config, Resolver& resolver, TokenProvider& tokens, 
       resolver_(resolver, config_.resolve),
       tokens_(tokens),
       audit_(audit),
-      client_(std::move(client)) {
+      client_(std::move(client)),
+      flights_(config_.shared_flights, config_.on_shared) {
   for (const auto& o : config_.resolve) {
     warnings_.push_back("egress test override active: " + o.host + " connects to " + o.address +
                         ":" + std::to_string(o.port) +
@@ -253,7 +254,12 @@ FetchResult Fetcher::get_impl(const FetchRequest& request) {
     opt.deadline = deadline;
     opt.limits = config_.limits;
     opt.skip_redirect_body = true;
-    ExchangeResult x = client_->get(*p.target, opt);
+    // UF-1: the policy allowed this hop and the credential is chosen, so
+    // only now may it share an identical request in flight (UF-2..UF-5).
+    ExchangeResult x = flights_.run(
+        request.space_key,
+        flight_key(req.method, canonical, opt.connect_port, request.headers, opt.bearer_token),
+        deadline, [&] { return client_->get(*p.target, opt); });
     token.reset();
 
     // "allow" only when the exchange happened; a request the policy allowed

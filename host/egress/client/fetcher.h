@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,8 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include "egress/client/single_flight.h"
 #include "egress/client/tls_client.h"
 #include "egress/policy.h"
+#include "egress/shared_flights.h"
 #include "manifest/manifest.h"
 
 namespace vitrine::egress::client {
@@ -44,6 +47,13 @@ struct FetchConfig {
   Limits limits;
   std::vector<ResolveOverride> resolve;  // test override; see OverrideResolver
   ScopeCatalog catalog = nullptr;        // nullptr: the compiled-in catalog
+  // Hosts sharing a database send one request per key between them
+  // (single_flight.h UF-5); nullptr: single-flight within this process only.
+  // Must outlive the Fetcher.
+  SharedFlights* shared_flights = nullptr;
+  // Called once per request answered by another request's response
+  // (from_store: another host's); for metrics. May be empty.
+  std::function<void(bool from_store)> on_shared;
 };
 
 // Where the space's Grafana token comes from (storage comes later). The
@@ -123,6 +133,10 @@ class Fetcher {
   // Warnings the host must log at start (one per test override).
   const std::vector<std::string>& warnings() const { return warnings_; }
 
+  // Identical requests in flight share one upstream request (UF-1..UF-5).
+  // [thread-safe]
+  const SingleFlight& single_flight() const { return flights_; }
+
  private:
   Fetcher(FetchConfig config, Resolver& resolver, TokenProvider& tokens, AuditSink& audit,
           std::unique_ptr<TlsClient> client);
@@ -133,6 +147,7 @@ class Fetcher {
   TokenProvider& tokens_;
   AuditSink& audit_;
   std::unique_ptr<TlsClient> client_;
+  SingleFlight flights_;
   std::vector<std::string> warnings_;
 };
 

@@ -1012,4 +1012,8 @@ ExchangeResult TlsClient::get(const PinnedTarget& target, const ExchangeOptions&
   }
 }
 
+ExchangeResult total_deadline_passed(std::string reason) {
+  return fail(Outcome::timeout, "egress-timeout-total", std::move(reason));
+}
+
 }  // namespace vitrine::egress::client

@@ -130,4 +130,9 @@ class TlsClient {
 std::string build_request(const Url& url, const std::vector<Header>* headers,
                           const std::string* bearer_token);
 
+// The result of an exchange whose total deadline passed before its answer
+// (rule egress-timeout-total), for callers that wait on an exchange they
+// did not run themselves (single_flight.h).
+ExchangeResult total_deadline_passed(std::string reason);
+
 }  // namespace vitrine::egress::client

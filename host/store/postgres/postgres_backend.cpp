@@ -5,13 +5,19 @@
 #include "store/postgres/postgres_backend.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "store/crypto/private_file.h"
 #include "store/sqlite/sqlite_backend.h"
@@ -22,6 +28,15 @@ namespace {
 // The cluster-wide write lock every transaction() takes (an arbitrary
 // constant: "vitrine" on a phone keypad).
 constexpr const char* kWriteLockKey = "8487463";
+
+// The channel every change feed bump is announced on (NOTIFY), and the
+// application_name of the connection that LISTENs to it, so an operator
+// tells it from the store's own connection in pg_stat_activity.
+constexpr const char* kChangeChannel = "vitrine_change_feed";
+constexpr const char* kListenApplicationName = "vitrine-listen";
+// A lost listen connection is opened again at most this often: while
+// PostgreSQL is down every wait would otherwise spend its slice connecting.
+constexpr auto kListenRetry = std::chrono::seconds(1);
 
 // Versioned migrations: each entry is one schema version, applied in one
 // transaction. Version 1 is the SQLite schema as of its migration 5, in
@@ -173,6 +188,14 @@ const std::vector<std::vector<std::string>>& migrations() {
           "DEFAULT 0, last_holder TEXT NOT NULL DEFAULT '', updated_at BIGINT NOT NULL, "
           "updated_by TEXT NOT NULL)",
       },
+      {
+          // 9 (SQLite 13): upstream single-flight across hosts, rows that
+          // live seconds.
+          "CREATE TABLE upstream_flights (space TEXT NOT NULL, key_hash TEXT NOT NULL, holder "
+          "TEXT NOT NULL, lease_until BIGINT NOT NULL, record TEXT NOT NULL DEFAULT '', "
+          "received_at BIGINT NOT NULL DEFAULT 0, kept_until BIGINT NOT NULL DEFAULT 0, "
+          "PRIMARY KEY (space, key_hash))",
+      },
   };
   return m;
 }
@@ -230,9 +253,18 @@ std::vector<AuditRow> audit_rows(const Rows& r) {
 
 class PostgresBackend final : public Backend {
  public:
-  PostgresBackend(PGconn* conn, std::string target)
-      : conn_(conn), target_(std::move(target)), busy_timeout_(busy_timeout()) {}
-  ~PostgresBackend() override { PQfinish(conn_); }
+  PostgresBackend(PGconn* conn, std::string target, const PostgresOptions& options)
+      : conn_(conn),
+        target_(std::move(target)),
+        busy_timeout_(busy_timeout()),
+        url_(options.url),
+        password_(options.password),
+        listen_enabled_(options.listen) {}
+  ~PostgresBackend() override {
+    PQfinish(conn_);
+    if (listen_ != nullptr) PQfinish(listen_);
+    std::fill(password_.begin(), password_.end(), '\0');
+  }
   PostgresBackend(const PostgresBackend&) = delete;
   PostgresBackend& operator=(const PostgresBackend&) = delete;
 
@@ -757,6 +789,78 @@ class PostgresBackend final : public Backend {
     });
   }
 
+  Result<bool> take_upstream_flight(const std::string& space, const std::string& key_hash,
+                                    const std::string& holder, int64_t now_ms,
+                                    int64_t lease_until_ms, int64_t fresh_from_ms) override {
+    bool held = false;
+    auto st = run("taking an upstream request lease", [&]() -> Status {
+      auto res = exec(
+          "INSERT INTO upstream_flights (space, key_hash, holder, lease_until) VALUES ($1, $2, "
+          "$3, $4) ON CONFLICT (space, key_hash) DO UPDATE SET holder = EXCLUDED.holder, "
+          "lease_until = EXCLUDED.lease_until, record = '', received_at = 0, kept_until = 0 "
+          "WHERE (upstream_flights.record = '' AND upstream_flights.lease_until <= $5) OR "
+          "(upstream_flights.record <> '' AND (upstream_flights.kept_until <= $5 OR "
+          "upstream_flights.received_at < $6))",
+          space, key_hash, holder, lease_until_ms, now_ms, fresh_from_ms);
+      held = res.affected() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return held;
+  }
+
+  Result<std::string> get_upstream_response(const std::string& space, const std::string& key_hash,
+                                            int64_t now_ms, int64_t fresh_from_ms) override {
+    std::string record;
+    auto st = run("reading an upstream response", [&]() -> Status {
+      auto res = exec(
+          "SELECT record FROM upstream_flights WHERE space = $1 AND key_hash = $2 AND record <> "
+          "'' AND kept_until > $3 AND received_at >= $4",
+          space, key_hash, now_ms, fresh_from_ms);
+      if (!res.empty()) record = res.s(0, 0);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return record;
+  }
+
+  Status put_upstream_response(const std::string& space, const std::string& key_hash,
+                               const std::string& holder, const std::string& record,
+                               int64_t received_at_ms, int64_t kept_until_ms) override {
+    return run("storing an upstream response", [&]() -> Status {
+      exec(
+          "INSERT INTO upstream_flights (space, key_hash, holder, lease_until, record, "
+          "received_at, kept_until) VALUES ($1, $2, $3, 0, $4, $5, $6) ON CONFLICT (space, "
+          "key_hash) DO UPDATE SET holder = EXCLUDED.holder, lease_until = 0, record = "
+          "EXCLUDED.record, received_at = EXCLUDED.received_at, kept_until = EXCLUDED.kept_until",
+          space, key_hash, holder, record, received_at_ms, kept_until_ms);
+      return ok_status();
+    });
+  }
+
+  Status release_upstream_flight(const std::string& space, const std::string& key_hash,
+                                 const std::string& holder) override {
+    return run("releasing an upstream request lease", [&]() -> Status {
+      exec(
+          "DELETE FROM upstream_flights WHERE space = $1 AND key_hash = $2 AND holder = $3 AND "
+          "record = ''",
+          space, key_hash, holder);
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> purge_upstream_flights(int64_t now_ms) override {
+    int64_t n = 0;
+    auto st = run("purging upstream responses", [&]() -> Status {
+      auto res =
+          exec("DELETE FROM upstream_flights WHERE lease_until <= $1 AND kept_until <= $1", now_ms);
+      n = res.affected();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
   Status touch_cache(const std::string& space, const std::string& plugin_id,
                      const std::string& key_hash, int64_t at_ms) override {
     return run("updating the cache", [&]() -> Status {
@@ -916,6 +1020,24 @@ class PostgresBackend final : public Backend {
     return rows->front();
   }
 
+  Result<AdminTokenRow> find_admin_token_by_id(const std::string& id) override {
+    std::vector<AdminTokenRow> out;
+    auto st = run("reading an admin token", [&]() -> Status {
+      auto r = exec(
+          "SELECT id, hash, role, created_at, created_by, revoked_at, space_id, name, "
+          "expires_at, last_used_at FROM admin_tokens WHERE id = $1",
+          id);
+      for (int i = 0; i < r.size(); ++i) {
+        out.push_back(AdminTokenRow{r.s(i, 0), r.s(i, 1), r.s(i, 2), r.i(i, 3), r.s(i, 4),
+                                    r.i(i, 5), r.s(i, 6), r.s(i, 7), r.i(i, 8), r.i(i, 9)});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    if (out.empty()) return not_found("admin token '" + id + "'");
+    return out.front();
+  }
+
   Result<std::vector<AdminTokenRow>> list_admin_tokens() override { return select_tokens(nullptr); }
 
   Status revoke_admin_token(const std::string& id, int64_t at_ms) override {
@@ -995,6 +1117,94 @@ class PostgresBackend final : public Backend {
     });
   }
 
+  // -------------------------------------------------------- warm schedules
+  Result<std::vector<WarmScheduleRow>> select_warm_schedules(const std::string* space,
+                                                             const int64_t* due_by) {
+    std::vector<WarmScheduleRow> out;
+    auto st = run("reading warming schedules", [&]() -> Status {
+      const std::string sql =
+          "SELECT space, mode, interval_s, next_due_at, last_started_at, last_finished_at, "
+          "last_refreshed, last_failed, last_holder, updated_at, updated_by FROM warm_schedules";
+      Rows r = space    ? exec(sql + " WHERE space = $1", *space)
+               : due_by ? exec(sql +
+                                   " WHERE mode <> 'off' AND next_due_at <= $1 ORDER BY "
+                                   "next_due_at, space COLLATE \"C\"",
+                               *due_by)
+                        : exec(sql + " ORDER BY space COLLATE \"C\"");
+      for (int i = 0; i < r.size(); ++i) {
+        out.push_back(WarmScheduleRow{r.s(i, 0), r.s(i, 1), r.i(i, 2), r.i(i, 3), r.i(i, 4),
+                                      r.i(i, 5), r.i(i, 6), r.i(i, 7), r.s(i, 8), r.i(i, 9),
+                                      r.s(i, 10)});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<std::vector<WarmScheduleRow>> list_warm_schedules() override {
+    return select_warm_schedules(nullptr, nullptr);
+  }
+
+  Result<WarmScheduleRow> get_warm_schedule(const std::string& space) override {
+    auto rows = select_warm_schedules(&space, nullptr);
+    if (!rows) return rows.error();
+    if (rows->empty()) return not_found("warming schedule of space '" + space + "'");
+    return rows->front();
+  }
+
+  Result<std::vector<WarmScheduleRow>> due_warm_schedules(int64_t now_ms) override {
+    return select_warm_schedules(nullptr, &now_ms);
+  }
+
+  Status put_warm_schedule(const WarmScheduleRow& r) override {
+    return run("storing a warming schedule", [&]() -> Status {
+      exec(
+          "INSERT INTO warm_schedules (space, mode, interval_s, next_due_at, last_started_at, "
+          "last_finished_at, last_refreshed, last_failed, last_holder, updated_at, updated_by) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (space) DO UPDATE "
+          "SET mode = EXCLUDED.mode, interval_s = EXCLUDED.interval_s, next_due_at = "
+          "EXCLUDED.next_due_at, last_started_at = EXCLUDED.last_started_at, last_finished_at = "
+          "EXCLUDED.last_finished_at, last_refreshed = EXCLUDED.last_refreshed, last_failed = "
+          "EXCLUDED.last_failed, last_holder = EXCLUDED.last_holder, updated_at = "
+          "EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by",
+          r.space, r.mode, r.interval_s, r.next_due_at_ms, r.last_started_at_ms,
+          r.last_finished_at_ms, r.last_refreshed, r.last_failed, r.last_holder, r.updated_at_ms,
+          r.updated_by);
+      return ok_status();
+    });
+  }
+
+  // Under READ COMMITTED a second UPDATE of the row waits for the first to
+  // commit, then re-checks its WHERE against the new row: next_due_at has
+  // moved, so it matches nothing. One winner, no advisory lock.
+  Result<bool> claim_warm_schedule(const std::string& space, int64_t seen_due_ms,
+                                   int64_t next_due_ms, const std::string& holder,
+                                   int64_t now_ms) override {
+    bool won = false;
+    auto st = run("claiming a warming run", [&]() -> Status {
+      auto res = exec(
+          "UPDATE warm_schedules SET next_due_at = $1, last_holder = $2, last_started_at = $3 "
+          "WHERE space = $4 AND next_due_at = $5 AND mode <> 'off'",
+          next_due_ms, holder, now_ms, space, seen_due_ms);
+      won = res.affected() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return won;
+  }
+
+  Status finish_warm_schedule(const std::string& space, const std::string& holder,
+                              int64_t finished_at_ms, int64_t refreshed, int64_t failed) override {
+    return run("recording a warming run", [&]() -> Status {
+      exec(
+          "UPDATE warm_schedules SET last_finished_at = $1, last_refreshed = $2, last_failed = "
+          "$3 WHERE space = $4 AND last_holder = $5",
+          finished_at_ms, refreshed, failed, space, holder);
+      return ok_status();
+    });
+  }
+
   // ----------------------------------------------------------- share links
   Status insert_share_link(const ShareLinkRow& r) override {
     return run("creating a share link", [&]() -> Status {
@@ -1051,6 +1261,186 @@ class PostgresBackend final : public Backend {
       if (r.affected() == 0) return not_found("active share link '" + id + "'");
       return ok_status();
     });
+  }
+
+  // -------------------------------------------------------------- sessions
+  Status insert_session(const SessionRow& r) override {
+    return run("creating a session", [&]() -> Status {
+      exec(
+          "INSERT INTO sessions (id_hash, csrf, token_id, user_who, display_name, roles, "
+          "id_token_record, created_at, last_seen, flash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
+          "$9, $10)",
+          r.id_hash, r.csrf, r.token_id, r.user_who, r.display_name, r.roles, r.id_token_record,
+          r.created_at_ms, r.last_seen_ms, r.flash);
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<SessionRow>> select_sessions(const std::string* id_hash) {
+    std::vector<SessionRow> out;
+    auto st = run("reading sessions", [&]() -> Status {
+      const std::string sql =
+          "SELECT id_hash, csrf, token_id, user_who, display_name, roles, id_token_record, "
+          "created_at, last_seen, flash FROM sessions";
+      Rows r = id_hash ? exec(sql + " WHERE id_hash = $1", *id_hash)
+                       : exec(sql + " ORDER BY created_at, id_hash COLLATE \"C\"");
+      for (int i = 0; i < r.size(); ++i) {
+        out.push_back(SessionRow{r.s(i, 0), r.s(i, 1), r.s(i, 2), r.s(i, 3), r.s(i, 4), r.s(i, 5),
+                                 r.s(i, 6), r.i(i, 7), r.i(i, 8), r.s(i, 9)});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<SessionRow> get_session(const std::string& id_hash) override {
+    auto rows = select_sessions(&id_hash);
+    if (!rows) return rows.error();
+    if (rows->empty()) return not_found("session");
+    return rows->front();
+  }
+
+  Result<std::vector<SessionRow>> list_sessions() override { return select_sessions(nullptr); }
+
+  Status touch_session(const std::string& id_hash, int64_t at_ms) override {
+    return run("recording a session's use", [&]() -> Status {
+      exec("UPDATE sessions SET last_seen = $1 WHERE id_hash = $2", at_ms, id_hash);
+      return ok_status();
+    });
+  }
+
+  Status set_session_flash(const std::string& id_hash, const std::string& flash) override {
+    return run("storing a session's message", [&]() -> Status {
+      auto r = exec("UPDATE sessions SET flash = $1 WHERE id_hash = $2", flash, id_hash);
+      if (r.affected() == 0) return not_found("session");
+      return ok_status();
+    });
+  }
+
+  // A page view without a message stays a plain read; otherwise one
+  // statement locks the row while its old message is read and cleared, so
+  // of two hosts taking it at once only one gets it.
+  Result<std::string> take_session_flash(const std::string& id_hash) override {
+    std::string out;
+    auto st = run("taking a session's message", [&]() -> Status {
+      auto peek = exec("SELECT flash FROM sessions WHERE id_hash = $1", id_hash);
+      if (peek.size() == 0 || peek.s(0, 0).empty()) return ok_status();
+      auto r = exec(
+          "UPDATE sessions s SET flash = '' FROM (SELECT id_hash, flash FROM sessions WHERE "
+          "id_hash = $1 FOR UPDATE) old WHERE s.id_hash = old.id_hash AND old.flash <> '' "
+          "RETURNING old.flash",
+          id_hash);
+      if (r.size() > 0) out = r.s(0, 0);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status delete_session(const std::string& id_hash) override {
+    return run("deleting a session", [&]() -> Status {
+      exec("DELETE FROM sessions WHERE id_hash = $1", id_hash);
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> delete_sessions_expired(int64_t idle_cutoff_ms,
+                                          int64_t absolute_cutoff_ms) override {
+    int64_t n = 0;
+    auto st = run("deleting expired sessions", [&]() -> Status {
+      n = exec("DELETE FROM sessions WHERE last_seen < $1 OR created_at < $2", idle_cutoff_ms,
+               absolute_cutoff_ms)
+              .affected();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  Result<int64_t> delete_sessions_beyond(int64_t keep) override {
+    int64_t n = 0;
+    auto st = run("deleting the oldest sessions", [&]() -> Status {
+      n = exec(
+              "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions ORDER BY "
+              "last_seen DESC, id_hash COLLATE \"C\" OFFSET $1)",
+              keep)
+              .affected();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  // ----------------------------------------------------------- rate limits
+  Result<RateLimitRow> get_rate_limit(const std::string& kind, const std::string& key) override {
+    std::vector<RateLimitRow> rows;
+    auto st = run("reading a rate limit", [&]() -> Status {
+      rows = rate_limit_rows(
+          exec("SELECT kind, key, tokens, refilled_at, failures, not_before, touched_at FROM "
+               "rate_limits WHERE kind = $1 AND key = $2",
+               kind, key));
+      return ok_status();
+    });
+    if (!st) return st.error();
+    if (rows.empty()) return not_found("rate limit '" + kind + "'");
+    return rows.front();
+  }
+
+  Status put_rate_limit(const RateLimitRow& r) override {
+    // Round-trips exactly: 17 significant digits.
+    char tokens[40];
+    std::snprintf(tokens, sizeof(tokens), "%.17g", r.tokens);
+    return run("writing a rate limit", [&]() -> Status {
+      exec(
+          "INSERT INTO rate_limits (kind, key, tokens, refilled_at, failures, not_before, "
+          "touched_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (kind, key) DO UPDATE SET "
+          "tokens = EXCLUDED.tokens, refilled_at = EXCLUDED.refilled_at, failures = "
+          "EXCLUDED.failures, not_before = EXCLUDED.not_before, touched_at = EXCLUDED.touched_at",
+          r.kind, r.key, std::string(tokens), r.refilled_at_ms, r.failures, r.not_before_ms,
+          r.touched_at_ms);
+      return ok_status();
+    });
+  }
+
+  Status delete_rate_limit(const std::string& kind, const std::string& key) override {
+    return run("deleting a rate limit", [&]() -> Status {
+      exec("DELETE FROM rate_limits WHERE kind = $1 AND key = $2", kind, key);
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> purge_rate_limits(const std::string& kind, int64_t touched_before_ms) override {
+    int64_t n = 0;
+    auto st = run("purging rate limits", [&]() -> Status {
+      n = exec("DELETE FROM rate_limits WHERE touched_at < $1 AND kind = $2", touched_before_ms,
+               kind)
+              .affected();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  Result<std::vector<RateLimitRow>> list_rate_limits() override {
+    std::vector<RateLimitRow> rows;
+    auto st = run("listing rate limits", [&]() -> Status {
+      rows = rate_limit_rows(
+          exec("SELECT kind, key, tokens, refilled_at, failures, not_before, touched_at FROM "
+               "rate_limits ORDER BY kind, key"));
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return rows;
+  }
+
+  static std::vector<RateLimitRow> rate_limit_rows(const Rows& r) {
+    std::vector<RateLimitRow> rows;
+    for (int i = 0; i < r.size(); ++i) {
+      rows.push_back(RateLimitRow{r.s(i, 0), r.s(i, 1), std::strtod(r.s(i, 2).c_str(), nullptr),
+                                  r.i(i, 3), r.i(i, 4), r.i(i, 5), r.i(i, 6)});
+    }
+    return rows;
   }
 
   // ----------------------------------------------------------------- audit
@@ -1242,12 +1632,51 @@ class PostgresBackend final : public Backend {
 
   Status bump_change_feed(bool keyring_changed, int64_t at_ms) override {
     return run("recording a change", [&]() -> Status {
+      // pg_notify inside the writer's transaction: PostgreSQL delivers it
+      // at commit, and not at all when the transaction rolls back.
       exec(
-          "UPDATE change_feed SET seq = seq + 1, keyring_generation = keyring_generation + $1, "
-          "changed_at = $2 WHERE id = 1",
-          keyring_changed ? int64_t{1} : int64_t{0}, at_ms);
+          "WITH bumped AS (UPDATE change_feed SET seq = seq + 1, keyring_generation = "
+          "keyring_generation + $1, changed_at = $2 WHERE id = 1 RETURNING seq) SELECT "
+          "pg_notify($3, seq::text) FROM bumped",
+          keyring_changed ? int64_t{1} : int64_t{0}, at_ms, std::string(kChangeChannel));
       return ok_status();
     });
+  }
+
+  bool announces_changes() const override { return listen_enabled_; }
+
+  Result<bool> wait_for_change(std::chrono::milliseconds timeout) override {
+    if (!listen_enabled_) return Backend::wait_for_change(timeout);
+    std::lock_guard<std::mutex> lock(listen_mu_);
+    const auto deadline = Clock::now() + timeout;
+    bool reopened = false;
+    if (listen_ == nullptr || PQstatus(listen_) != CONNECTION_OK) {
+      if (auto st = open_listener(); !st) return st.error();
+      reopened = true;
+    }
+    // Announcements made while no connection listened are lost: answer
+    // true so the caller reads the feed at once.
+    if (reopened && ever_listened_) return true;
+    ever_listened_ = true;
+    for (;;) {
+      if (PQconsumeInput(listen_) == 0) return listener_lost();
+      bool announced = false;
+      while (PGnotify* n = PQnotifies(listen_)) {
+        announced = true;
+        PQfreemem(n);
+      }
+      if (announced) return true;
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      pollfd p{PQsocket(listen_), POLLIN, 0};
+      const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+      if (ready < 0 && errno != EINTR) return listener_lost();
+      if (ready > 0 && (p.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0 &&
+          (p.revents & POLLIN) == 0) {
+        return listener_lost();
+      }
+    }
   }
 
   Result<std::vector<KeyCheckRow>> list_key_checks() override {
@@ -1305,9 +1734,9 @@ class PostgresBackend final : public Backend {
   Result<std::vector<std::string>> foreign_key_check() override {
     std::vector<std::string> out;
     auto st = run("checking foreign keys", [&]() -> Status {
-      static const char* const kChildren[] = {"customer_origins", "secrets", "plugin_enablement",
-                                              "cache_entries",    "assets",  "embed_origins",
-                                              "share_links"};
+      static const char* const kChildren[] = {
+          "customer_origins", "secrets",       "plugin_enablement", "cache_entries",
+          "assets",           "embed_origins", "share_links",       "warm_schedules"};
       for (const char* table : kChildren) {
         auto r = exec(std::string("SELECT c.space FROM ") + table +
                       " c LEFT JOIN spaces s ON s.key = c.space WHERE s.key IS NULL");
@@ -1458,12 +1887,80 @@ class PostgresBackend final : public Backend {
                                     (f.sqlstate.empty() ? "" : " (SQLSTATE " + f.sqlstate + ")"));
   }
 
+  // Opens the listen connection with the main connection's URL and
+  // password and LISTENs. [listen_mu_ held]
+  Status open_listener() {
+    if (listen_ != nullptr) {
+      PQfinish(listen_);
+      listen_ = nullptr;
+    }
+    const auto now = Clock::now();
+    if (listen_failed_at_ && now - *listen_failed_at_ < kListenRetry) {
+      return make_error(Errc::io, "the change notification connection to " + target_ +
+                                      " is down; polling the change feed until it is back");
+    }
+    // The URL's own settings win over these defaults (as for the main
+    // connection); a shorter connect timeout keeps a dead server from
+    // holding up the polling caller for long.
+    std::vector<const char*> keys{"connect_timeout", "application_name", "dbname"};
+    std::vector<const char*> values{"2", kListenApplicationName, url_.c_str()};
+    if (!password_.empty()) {
+      keys.push_back("password");
+      values.push_back(password_.c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    listen_ = PQconnectdbParams(keys.data(), values.data(), 1);
+    std::string why;
+    if (listen_ == nullptr) {
+      why = "out of memory";
+    } else if (PQstatus(listen_) != CONNECTION_OK) {
+      why = PQerrorMessage(listen_);
+    } else {
+      PQsetNoticeProcessor(listen_, &ignore_notice, nullptr);
+      ResultPtr r(PQexec(listen_, (std::string("LISTEN ") + kChangeChannel).c_str()), &PQclear);
+      if (r && PQresultStatus(r.get()) == PGRES_COMMAND_OK) {
+        listen_failed_at_.reset();
+        return ok_status();
+      }
+      why = r ? PQresultErrorMessage(r.get()) : PQerrorMessage(listen_);
+    }
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    if (listen_ != nullptr) PQfinish(listen_);
+    listen_ = nullptr;
+    listen_failed_at_ = now;
+    return make_error(Errc::io, "cannot open the change notification connection to " + target_ +
+                                    " (" + why + "); polling the change feed until it opens");
+  }
+
+  // [listen_mu_ held]
+  Error listener_lost() {
+    std::string why = PQerrorMessage(listen_);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    PQfinish(listen_);
+    listen_ = nullptr;
+    return make_error(Errc::io, "lost the change notification connection to " + target_ + " (" +
+                                    why +
+                                    "); polling the change feed, it is opened again on "
+                                    "the next wait");
+  }
+
+  static void ignore_notice(void*, const char*) {}
+
   std::recursive_mutex mu_;
   PGconn* conn_;
   std::string target_;  // user@host:port/db, for messages
   Clock::duration busy_timeout_;
   int depth_ = 0;
   int version_ = 0;
+  // The listen connection (wait_for_change); its own mutex, never mu_.
+  const std::string url_;
+  std::string password_;  // zeroed at destruction; never in a message
+  const bool listen_enabled_;
+  std::mutex listen_mu_;
+  PGconn* listen_ = nullptr;
+  bool ever_listened_ = false;
+  std::optional<Clock::time_point> listen_failed_at_;
 };
 
 void ignore_notice(void*, const char*) {}
@@ -1535,7 +2032,7 @@ Result<std::unique_ptr<Backend>> open_postgres_backend(const PostgresOptions& op
   PQsetNoticeProcessor(conn, &ignore_notice, nullptr);
   std::string target =
       std::string(PQuser(conn)) + "@" + PQhost(conn) + ":" + PQport(conn) + "/" + PQdb(conn);
-  auto backend = std::make_unique<PostgresBackend>(conn, std::move(target));
+  auto backend = std::make_unique<PostgresBackend>(conn, std::move(target), options);
   if (auto st = backend->init(options.allow_create); !st) return st.error();
   return std::unique_ptr<Backend>(std::move(backend));
 }

@@ -20,6 +20,12 @@
 //     DELETE of a row the chain anchor does not cover).
 //   * Records are stored as the text crypto::seal produced: ciphertext and AAD
 //     are identical on both backends.
+//   * bump_change_feed() also sends NOTIFY vitrine_change_feed (payload: the
+//     new seq) inside the writer's transaction, so PostgreSQL delivers it at
+//     commit and never for a rollback. wait_for_change() LISTENs on a second
+//     connection of its own (application_name vitrine-listen), opened on
+//     first use and again after it was lost, so a waiting thread never holds
+//     the main connection or its mutex.
 // All SQL of this backend lives in postgres_backend.cpp.
 #pragma once
 
@@ -39,6 +45,11 @@ struct PostgresOptions {
   // False: a database without Vitrine's schema is refused instead of being
   // initialised (the data directory says this installation has data).
   bool allow_create = true;
+  // store.notify: LISTEN for change feed announcements on a second
+  // connection, so wait_for_change() wakes at a commit of another host.
+  // False (a pooler in transaction mode, which cannot keep a LISTEN) leaves
+  // the reconciler polling. Every bump still sends NOTIFY either way.
+  bool listen = true;
 };
 
 // The url with any password removed, safe for messages and logs.

@@ -252,6 +252,16 @@ const std::vector<std::vector<std::string>>& migrations() {
           "DEFAULT 0, last_holder TEXT NOT NULL DEFAULT '', updated_at INTEGER NOT NULL, "
           "updated_by TEXT NOT NULL)",
       },
+      {
+          // 13: upstream single-flight across hosts (store/upstream_flights.h).
+          // Who sends an upstream request now (holder, lease_until) and,
+          // for a few seconds after, its sealed response (record,
+          // kept_until); rows live seconds and are never copied.
+          "CREATE TABLE upstream_flights (space TEXT NOT NULL, key_hash TEXT NOT NULL, holder "
+          "TEXT NOT NULL, lease_until INTEGER NOT NULL, record TEXT NOT NULL DEFAULT '', "
+          "received_at INTEGER NOT NULL DEFAULT 0, kept_until INTEGER NOT NULL DEFAULT 0, "
+          "PRIMARY KEY (space, key_hash))",
+      },
   };
   return m;
 }
@@ -614,6 +624,93 @@ class SqliteBackend final : public Backend {
     });
   }
 
+  // ---------------------------------------------------------- warm schedules
+  Result<std::vector<WarmScheduleRow>> select_warm_schedules(const std::string* space,
+                                                             const int64_t* due_by) {
+    std::vector<WarmScheduleRow> out;
+    auto st = run("reading warming schedules", [&]() -> Status {
+      std::vector<std::string> spaces, modes, holders, by;
+      std::vector<int64_t> interval, due, started, finished, refreshed, failed, at;
+      Statement stmt(session_);
+      std::string sql =
+          "SELECT space, mode, interval_s, next_due_at, last_started_at, last_finished_at, "
+          "last_refreshed, last_failed, last_holder, updated_at, updated_by FROM warm_schedules";
+      if (space) {
+        sql += " WHERE space = ?";
+      } else if (due_by) {
+        sql += " WHERE mode <> 'off' AND next_due_at <= ? ORDER BY next_due_at, space";
+      } else {
+        sql += " ORDER BY space";
+      }
+      stmt << sql, into(spaces), into(modes), into(interval), into(due), into(started),
+          into(finished), into(refreshed), into(failed), into(holders), into(at), into(by);
+      if (space) stmt, bind(*space);
+      if (due_by) stmt, bind(*due_by);
+      stmt.execute();
+      for (std::size_t i = 0; i < spaces.size(); ++i) {
+        out.push_back(WarmScheduleRow{spaces[i], modes[i], interval[i], due[i], started[i],
+                                      finished[i], refreshed[i], failed[i], holders[i], at[i],
+                                      by[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<std::vector<WarmScheduleRow>> list_warm_schedules() override {
+    return select_warm_schedules(nullptr, nullptr);
+  }
+
+  Result<WarmScheduleRow> get_warm_schedule(const std::string& space) override {
+    auto rows = select_warm_schedules(&space, nullptr);
+    if (!rows) return rows.error();
+    if (rows->empty()) return not_found("warming schedule of space '" + space + "'");
+    return rows->front();
+  }
+
+  Result<std::vector<WarmScheduleRow>> due_warm_schedules(int64_t now_ms) override {
+    return select_warm_schedules(nullptr, &now_ms);
+  }
+
+  Status put_warm_schedule(const WarmScheduleRow& r) override {
+    return run("storing a warming schedule", [&]() -> Status {
+      session_ << "INSERT OR REPLACE INTO warm_schedules (space, mode, interval_s, next_due_at, "
+                  "last_started_at, last_finished_at, last_refreshed, last_failed, last_holder, "
+                  "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          bind(r.space), bind(r.mode), bind(r.interval_s), bind(r.next_due_at_ms),
+          bind(r.last_started_at_ms), bind(r.last_finished_at_ms), bind(r.last_refreshed),
+          bind(r.last_failed), bind(r.last_holder), bind(r.updated_at_ms), bind(r.updated_by), now;
+      return ok_status();
+    });
+  }
+
+  Result<bool> claim_warm_schedule(const std::string& space, int64_t seen_due_ms,
+                                   int64_t next_due_ms, const std::string& holder,
+                                   int64_t now_ms) override {
+    bool won = false;
+    auto st = run("claiming a warming run", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE warm_schedules SET next_due_at = ?, last_holder = ?, last_started_at = ? "
+              "WHERE space = ? AND next_due_at = ? AND mode <> 'off'",
+          bind(next_due_ms), bind(holder), bind(now_ms), bind(space), bind(seen_due_ms);
+      won = stmt.execute() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return won;
+  }
+
+  Status finish_warm_schedule(const std::string& space, const std::string& holder,
+                              int64_t finished_at_ms, int64_t refreshed, int64_t failed) override {
+    return run("recording a warming run", [&]() -> Status {
+      session_ << "UPDATE warm_schedules SET last_finished_at = ?, last_refreshed = ?, "
+                  "last_failed = ? WHERE space = ? AND last_holder = ?",
+          bind(finished_at_ms), bind(refreshed), bind(failed), bind(space), bind(holder), now;
+      return ok_status();
+    });
+  }
+
   // ------------------------------------------------------------- share links
   Status insert_share_link(const ShareLinkRow& r) override {
     return run("creating a share link", [&]() -> Status {
@@ -672,6 +769,197 @@ class SqliteBackend final : public Backend {
       if (stmt.execute() == 0) return not_found("active share link '" + id + "'");
       return ok_status();
     });
+  }
+
+  // -------------------------------------------------------------- sessions
+  Status insert_session(const SessionRow& r) override {
+    return run("creating a session", [&]() -> Status {
+      session_ << "INSERT INTO sessions (id_hash, csrf, token_id, user_who, display_name, roles, "
+                  "id_token_record, created_at, last_seen, flash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+                  "?, ?)",
+          bind(r.id_hash), bind(r.csrf), bind(r.token_id), bind(r.user_who), bind(r.display_name),
+          bind(r.roles), bind(r.id_token_record), bind(r.created_at_ms), bind(r.last_seen_ms),
+          bind(r.flash), now;
+      return ok_status();
+    });
+  }
+
+  Result<std::vector<SessionRow>> select_sessions(const std::string* id_hash) {
+    std::vector<SessionRow> out;
+    auto st = run("reading sessions", [&]() -> Status {
+      std::vector<std::string> hashes, csrfs, tokens, whos, names, roles, records, flashes;
+      std::vector<int64_t> created, seen;
+      Statement stmt(session_);
+      stmt << std::string(
+                  "SELECT id_hash, csrf, token_id, user_who, display_name, roles, "
+                  "id_token_record, created_at, last_seen, flash FROM sessions") +
+                  (id_hash ? " WHERE id_hash = ?" : " ORDER BY created_at, id_hash"),
+          into(hashes), into(csrfs), into(tokens), into(whos), into(names), into(roles),
+          into(records), into(created), into(seen), into(flashes);
+      if (id_hash) stmt, bind(*id_hash);
+      stmt.execute();
+      for (std::size_t i = 0; i < hashes.size(); ++i) {
+        out.push_back(SessionRow{hashes[i], csrfs[i], tokens[i], whos[i], names[i], roles[i],
+                                 records[i], created[i], seen[i], flashes[i]});
+      }
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Result<SessionRow> get_session(const std::string& id_hash) override {
+    auto rows = select_sessions(&id_hash);
+    if (!rows) return rows.error();
+    if (rows->empty()) return not_found("session");
+    return rows->front();
+  }
+
+  Result<std::vector<SessionRow>> list_sessions() override { return select_sessions(nullptr); }
+
+  Status touch_session(const std::string& id_hash, int64_t at_ms) override {
+    return run("recording a session's use", [&]() -> Status {
+      session_ << "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", bind(at_ms), bind(id_hash),
+          now;
+      return ok_status();
+    });
+  }
+
+  Status set_session_flash(const std::string& id_hash, const std::string& flash) override {
+    return run("storing a session's message", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "UPDATE sessions SET flash = ? WHERE id_hash = ?", bind(flash), bind(id_hash);
+      if (stmt.execute() == 0) return not_found("session");
+      return ok_status();
+    });
+  }
+
+  // Read, then clear only if the message is still the one read: of two
+  // hosts taking it at once, the second clears nothing and gets nothing.
+  Result<std::string> take_session_flash(const std::string& id_hash) override {
+    std::string out;
+    auto st = run("taking a session's message", [&]() -> Status {
+      std::vector<std::string> flashes;
+      session_ << "SELECT flash FROM sessions WHERE id_hash = ?", into(flashes), bind(id_hash), now;
+      if (flashes.empty() || flashes.front().empty()) return ok_status();
+      Statement stmt(session_);
+      stmt << "UPDATE sessions SET flash = '' WHERE id_hash = ? AND flash = ?", bind(id_hash),
+          bind(flashes.front());
+      if (stmt.execute() == 1) out = flashes.front();
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+  }
+
+  Status delete_session(const std::string& id_hash) override {
+    return run("deleting a session", [&]() -> Status {
+      session_ << "DELETE FROM sessions WHERE id_hash = ?", bind(id_hash), now;
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> delete_sessions_expired(int64_t idle_cutoff_ms,
+                                          int64_t absolute_cutoff_ms) override {
+    int64_t n = 0;
+    auto st = run("deleting expired sessions", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "DELETE FROM sessions WHERE last_seen < ? OR created_at < ?", bind(idle_cutoff_ms),
+          bind(absolute_cutoff_ms);
+      n = static_cast<int64_t>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  Result<int64_t> delete_sessions_beyond(int64_t keep) override {
+    int64_t n = 0;
+    auto st = run("deleting the oldest sessions", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "DELETE FROM sessions WHERE id_hash IN (SELECT id_hash FROM sessions ORDER BY "
+              "last_seen DESC, id_hash LIMIT -1 OFFSET ?)",
+          bind(keep);
+      n = static_cast<int64_t>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  // ----------------------------------------------------------- rate limits
+  Result<RateLimitRow> get_rate_limit(const std::string& kind, const std::string& key) override {
+    std::vector<RateLimitRow> rows;
+    auto st = run("reading a rate limit", [&]() -> Status {
+      rows = select_rate_limits("SELECT kind, key, tokens, refilled_at, failures, not_before, "
+                                "touched_at FROM rate_limits WHERE kind = ? AND key = ?",
+                                &kind, &key);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    if (rows.empty()) return not_found("rate limit '" + kind + "'");
+    return rows.front();
+  }
+
+  Status put_rate_limit(const RateLimitRow& r) override {
+    return run("writing a rate limit", [&]() -> Status {
+      session_ << "INSERT OR REPLACE INTO rate_limits (kind, key, tokens, refilled_at, failures, "
+                  "not_before, touched_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          bind(r.kind), bind(r.key), bind(r.tokens), bind(r.refilled_at_ms), bind(r.failures),
+          bind(r.not_before_ms), bind(r.touched_at_ms), now;
+      return ok_status();
+    });
+  }
+
+  Status delete_rate_limit(const std::string& kind, const std::string& key) override {
+    return run("deleting a rate limit", [&]() -> Status {
+      session_ << "DELETE FROM rate_limits WHERE kind = ? AND key = ?", bind(kind), bind(key), now;
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> purge_rate_limits(const std::string& kind, int64_t touched_before_ms) override {
+    int64_t n = 0;
+    auto st = run("purging rate limits", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "DELETE FROM rate_limits WHERE touched_at < ? AND kind = ?", bind(touched_before_ms),
+          bind(kind);
+      n = static_cast<int64_t>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
+  Result<std::vector<RateLimitRow>> list_rate_limits() override {
+    std::vector<RateLimitRow> rows;
+    auto st = run("listing rate limits", [&]() -> Status {
+      rows = select_rate_limits("SELECT kind, key, tokens, refilled_at, failures, not_before, "
+                                "touched_at FROM rate_limits ORDER BY kind, key",
+                                nullptr, nullptr);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return rows;
+  }
+
+  // The rows `sql` selects, with (kind, key) bound when given.
+  std::vector<RateLimitRow> select_rate_limits(const std::string& sql, const std::string* kind,
+                                               const std::string* key) {
+    std::vector<std::string> kinds, keys;
+    std::vector<double> tokens;
+    std::vector<int64_t> refilled, failures, not_before, touched;
+    Statement stmt(session_);
+    stmt << sql, into(kinds), into(keys), into(tokens), into(refilled), into(failures),
+        into(not_before), into(touched);
+    if (kind != nullptr) stmt, bind(*kind), bind(*key);
+    stmt.execute();
+    std::vector<RateLimitRow> rows;
+    for (std::size_t i = 0; i < kinds.size(); ++i) {
+      rows.push_back(RateLimitRow{kinds[i], keys[i], tokens[i], refilled[i], failures[i],
+                                  not_before[i], touched[i]});
+    }
+    return rows;
   }
 
   // --------------------------------------------------------------- secrets
@@ -875,6 +1163,80 @@ class SqliteBackend final : public Backend {
     });
   }
 
+  Result<bool> take_upstream_flight(const std::string& space, const std::string& key_hash,
+                                    const std::string& holder, int64_t now_ms,
+                                    int64_t lease_until_ms, int64_t fresh_from_ms) override {
+    bool held = false;
+    auto st = run("taking an upstream request lease", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "INSERT INTO upstream_flights (space, key_hash, holder, lease_until) VALUES (?, ?, "
+              "?, ?) ON CONFLICT (space, key_hash) DO UPDATE SET holder = excluded.holder, "
+              "lease_until = excluded.lease_until, record = '', received_at = 0, kept_until = 0 "
+              "WHERE (upstream_flights.record = '' AND upstream_flights.lease_until <= ?) OR "
+              "(upstream_flights.record <> '' AND (upstream_flights.kept_until <= ? OR "
+              "upstream_flights.received_at < ?))",
+          bind(space), bind(key_hash), bind(holder), bind(lease_until_ms), bind(now_ms),
+          bind(now_ms), bind(fresh_from_ms);
+      held = stmt.execute() > 0;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return held;
+  }
+
+  Result<std::string> get_upstream_response(const std::string& space, const std::string& key_hash,
+                                            int64_t now_ms, int64_t fresh_from_ms) override {
+    std::string record;
+    auto st = run("reading an upstream response", [&]() -> Status {
+      std::vector<std::string> rows;
+      session_ << "SELECT record FROM upstream_flights WHERE space = ? AND key_hash = ? AND "
+                  "record <> '' AND kept_until > ? AND received_at >= ?",
+          into(rows), bind(space), bind(key_hash), bind(now_ms), bind(fresh_from_ms), now;
+      if (!rows.empty()) record = std::move(rows.front());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return record;
+  }
+
+  Status put_upstream_response(const std::string& space, const std::string& key_hash,
+                               const std::string& holder, const std::string& record,
+                               int64_t received_at_ms, int64_t kept_until_ms) override {
+    return run("storing an upstream response", [&]() -> Status {
+      session_ << "INSERT INTO upstream_flights (space, key_hash, holder, lease_until, record, "
+                  "received_at, kept_until) VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (space, "
+                  "key_hash) DO UPDATE SET holder = excluded.holder, lease_until = 0, record = "
+                  "excluded.record, received_at = excluded.received_at, kept_until = "
+                  "excluded.kept_until",
+          bind(space), bind(key_hash), bind(holder), bind(record), bind(received_at_ms),
+          bind(kept_until_ms), now;
+      return ok_status();
+    });
+  }
+
+  Status release_upstream_flight(const std::string& space, const std::string& key_hash,
+                                 const std::string& holder) override {
+    return run("releasing an upstream request lease", [&]() -> Status {
+      session_ << "DELETE FROM upstream_flights WHERE space = ? AND key_hash = ? AND holder = ? "
+                  "AND record = ''",
+          bind(space), bind(key_hash), bind(holder), now;
+      return ok_status();
+    });
+  }
+
+  Result<int64_t> purge_upstream_flights(int64_t now_ms) override {
+    int64_t n = 0;
+    auto st = run("purging upstream responses", [&]() -> Status {
+      Statement stmt(session_);
+      stmt << "DELETE FROM upstream_flights WHERE lease_until <= ? AND kept_until <= ?",
+          bind(now_ms), bind(now_ms);
+      n = static_cast<int64_t>(stmt.execute());
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
   Status touch_cache(const std::string& space, const std::string& plugin_id,
                      const std::string& key_hash, int64_t at_ms) override {
     return run("updating the cache", [&]() -> Status {
@@ -1039,6 +1401,27 @@ class SqliteBackend final : public Backend {
     if (!rows) return rows.error();
     if (rows->empty()) return not_found("admin token");
     return rows->front();
+  }
+
+  Result<AdminTokenRow> find_admin_token_by_id(const std::string& id) override {
+    AdminTokenRow row;
+    bool found = false;
+    auto st = run("reading an admin token", [&]() -> Status {
+      std::vector<std::string> ids, hashes, roles, by, space_ids, names;
+      std::vector<int64_t> at, revoked, expires, used;
+      session_ << "SELECT id, hash, role, created_at, created_by, revoked_at, space_id, name, "
+                  "expires_at, last_used_at FROM admin_tokens WHERE id = ?",
+          into(ids), into(hashes), into(roles), into(at), into(by), into(revoked), into(space_ids),
+          into(names), into(expires), into(used), bind(id), now;
+      if (ids.empty()) return ok_status();
+      found = true;
+      row = AdminTokenRow{ids[0],     hashes[0],    roles[0], at[0],      by[0],
+                          revoked[0], space_ids[0], names[0], expires[0], used[0]};
+      return ok_status();
+    });
+    if (!st) return st.error();
+    if (!found) return not_found("admin token '" + id + "'");
+    return row;
   }
 
   Result<std::vector<AdminTokenRow>> list_admin_tokens() override { return select_tokens(nullptr); }

@@ -3,6 +3,12 @@
 // migrations, BEGIN IMMEDIATE write transactions, periodic WAL checkpoints
 // and storage errors that name their cause (disk full, busy, permissions,
 // damage). All SQL of this backend lives in sqlite_backend.cpp.
+//
+// No change announcements: wait_for_change() is the Backend default (sleep,
+// false), so the reconciler polls the change feed. Several processes on one
+// file (a server beside the CLI) are supported, and SQLite has no channel
+// by which one process's commit could wake another; the feed read is a
+// cheap local SELECT.
 #pragma once
 
 #include <chrono>

@@ -15,7 +15,8 @@ from .render import ApiRenderer, CliRenderer, RenderError, which
 
 log = logging.getLogger("mkdocs.plugins.vitrine")
 
-BUNDLED_MACROS = ["dashboard", "alert-list", "alert-badge", "annotation-timeline", "panel-image"]
+BUNDLED_MACROS = ["dashboard", "dashboard-library", "alert-list", "alert-badge", "annotation-timeline",
+                  "panel-image"]
 _PLACEHOLDER = "VITRINEMACROPLACEHOLDER{}X"
 
 
