@@ -133,11 +133,9 @@ Identity identity_of(ServerContext& ctx, const Caller& caller) {
     id.name = caller.session->user->display_name;
   } else {
     id.name = "token " + caller.principal.token_id;
-    if (auto rows = ctx.runtime.store().admin_tokens().list()) {
-      for (const auto& r : *rows) {
-        if (r.id == caller.principal.token_id && !r.name.empty()) id.name += " (" + r.name + ")";
-      }
-    }
+    // One primary-key read per page view (the header), not a list of every token.
+    auto row = ctx.runtime.store().backend().find_admin_token_by_id(caller.principal.token_id);
+    if (row && !row->name.empty()) id.name += " (" + row->name + ")";
   }
   const std::vector<store::Role> single{caller.principal.role};
   for (const auto& r : caller.principal.roles.empty() ? single : caller.principal.roles) {
