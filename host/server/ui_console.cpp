@@ -23,6 +23,19 @@ std::string signed_in_text(ServerContext& ctx, const Caller& caller) {
   return "Signed in as " + id.name + " · " + roles;
 }
 
+ui::Shell space_shell(ServerContext& ctx, const Caller& caller, const std::string& space,
+                      const std::string& title) {
+  ui::Shell s;
+  s.title = title;
+  s.space = space;
+  s.csrf = caller.csrf();
+  s.settings_link = permits(ctx, caller, store::Action::token_status, space);
+  s.plugins_link = permits(ctx, caller, store::Action::plugin_approve, "");
+  s.who = signed_in_text(ctx, caller);
+  if (caller.session) s.flash = ctx.sessions.take_flash(caller.session->id);
+  return s;
+}
+
 std::variant<FormCall, Response> guard(ServerContext& ctx, Request& req, store::Action action) {
   auto auth = authorize(ctx, req, Credentials::browser, action, "");
   if (!auth.caller) return auth.refusal;

@@ -21,6 +21,13 @@ namespace vitrine::server::console {
 // the one place that turns a caller into display text.
 std::string signed_in_text(ServerContext& ctx, const Caller& caller);
 
+// The shell of a space's screens (page index, page, editor, history,
+// freshness): title, the space's links as the caller may follow them, who
+// is signed in, and the session's one-shot message (taken here, so it shows
+// on whichever screen a redirect lands).
+ui::Shell space_shell(ServerContext& ctx, const Caller& caller, const std::string& space,
+                      const std::string& title);
+
 struct FormCall {
   Caller caller;
   std::map<std::string, std::string> form;

@@ -58,19 +58,6 @@ std::string field(const std::map<std::string, std::string>& form, const std::str
   return it == form.end() ? std::string() : it->second;
 }
 
-ui::Shell shell_for(ServerContext& ctx, const Caller& caller, const std::string& space,
-                    const std::string& title) {
-  ui::Shell s;
-  s.title = title;
-  s.space = space;
-  s.csrf = caller.csrf();
-  s.settings_link = permits(ctx, caller, Action::token_status, space);
-  s.plugins_link = permits(ctx, caller, Action::plugin_approve, "");
-  s.who = console::signed_in_text(ctx, caller);
-  if (caller.session) s.flash = ctx.sessions.take_flash(caller.session->id);
-  return s;
-}
-
 Response editor_response(int status, const ui::Shell& s) {
   Response r = ui::page(status, s);
   r.set_header("Content-Security-Policy", kEditorCsp);
@@ -157,7 +144,7 @@ std::string editor_html(ServerContext& ctx, const Caller& caller, const EditorSt
 }
 
 Response show_editor(ServerContext& ctx, const Caller& caller, int status, const EditorState& e) {
-  ui::Shell s = shell_for(ctx, caller, e.space, "Edit " + e.page);
+  ui::Shell s = console::space_shell(ctx, caller, e.space, "Edit " + e.page);
   s.body_html = editor_html(ctx, caller, e);
   return editor_response(status, s);
 }
@@ -254,8 +241,8 @@ std::vector<std::string> list_pages(const ServerContext& ctx, const std::string&
 
 std::string page_edit_links_html(ServerContext& ctx, const Caller& caller, const std::string& space,
                                  const std::string& page) {
-  const std::string history = "<a href=\"/spaces/" + ui::esc(space) + "/history/" +
-                              ui::esc(page) + "\">History</a>";
+  const std::string history =
+      "<a href=\"/spaces/" + ui::esc(space) + "/history/" + ui::esc(page) + "\">History</a>";
   if (!permits(ctx, caller, Action::page_write, space)) {
     // Readers see the history too (ui_edit_history.cpp), not the editor.
     if (!permits(ctx, caller, Action::page_read, space)) return {};
@@ -430,7 +417,7 @@ void add_edit_routes(Router& router, ServerContext& ctx) {
     if (!read.ok()) {
       return ui::error_page(404, "Not found", "There is no page with this name in this space.");
     }
-    ui::Shell s = shell_for(ctx, *auth.caller, space, "Delete " + page);
+    ui::Shell s = console::space_shell(ctx, *auth.caller, space, "Delete " + page);
     s.body_html = "<h1>Delete " + ui::esc(page) +
                   "?</h1><p>The page disappears for readers. Its history stays in the space's "
                   "repository, so it can be restored from there.</p>" +

@@ -69,14 +69,7 @@ void add_edit_history_routes(Router& router, ServerContext& ctx) {
     auto head = repo.value->head();
     const std::string base = head.ok() ? *head.value : std::string();
     const auto& commits = *history.value;
-    ui::Shell s;
-    s.title = "History of " + page;
-    s.space = space;
-    s.csrf = auth.caller->csrf();
-    s.settings_link = permits(ctx, *auth.caller, Action::token_status, space);
-    s.plugins_link = permits(ctx, *auth.caller, Action::plugin_approve, "");
-    s.who = console::signed_in_text(ctx, *auth.caller);
-    if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
+    ui::Shell s = console::space_shell(ctx, *auth.caller, space, "History of " + page);
     std::string& h = s.body_html;
     h = "<h1>History of " + ui::esc(page) + "</h1>";
     auto from = req.query_param("from");

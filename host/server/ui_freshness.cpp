@@ -24,19 +24,6 @@ std::string freshness_url(const std::string& space, const std::string& page) {
   return "/spaces/" + space + "/pages/" + page + "/freshness";
 }
 
-ui::Shell shell_for(ServerContext& ctx, const Caller& caller, const std::string& space,
-                    const std::string& title) {
-  ui::Shell s;
-  s.title = title;
-  s.space = space;
-  s.csrf = caller.csrf();
-  s.settings_link = permits(ctx, caller, Action::token_status, space);
-  s.plugins_link = permits(ctx, caller, Action::plugin_approve, "");
-  s.who = console::signed_in_text(ctx, caller);
-  if (caller.session) s.flash = ctx.sessions.take_flash(caller.session->id);
-  return s;
-}
-
 // Authorization for page_write, then the CSRF checks.
 std::optional<Response> guard_form(ServerContext& ctx, Request& req, const std::string& space,
                                    std::optional<Caller>& caller,
@@ -75,7 +62,7 @@ void add_freshness_routes(Router& router, ServerContext& ctx) {
       return ui::error_page(404, "Not found", "There is no page with this name in this space.");
     }
     const bool writer = permits(ctx, *auth.caller, Action::page_write, space);
-    auto s = shell_for(ctx, *auth.caller, space, "Freshness: " + page);
+    auto s = console::space_shell(ctx, *auth.caller, space, "Freshness: " + page);
     const std::string pg = ui::esc(page);
     const std::string base = "/spaces/" + space + "/pages/" + page;
     std::string& h = s.body_html;
@@ -120,7 +107,7 @@ void add_freshness_routes(Router& router, ServerContext& ctx) {
     auto r =
         is_slug(page, 64) ? evidence_store(ctx).read(space, page, req.param("id")) : std::nullopt;
     if (!r) return ui::error_page(404, "Not found", "There is no evidence record with this id.");
-    auto s = shell_for(ctx, *auth.caller, space, "Evidence " + r->id);
+    auto s = console::space_shell(ctx, *auth.caller, space, "Evidence " + r->id);
     s.body_html = "<h1>Evidence: macro " + std::to_string(r->macro) + " of <a href=\"" +
                   ui::esc(freshness_url(space, page)) + "\">" + ui::esc(page) +
                   "</a></h1><p class=\"vitrine-evidence-meta\">Pinned " +
@@ -173,7 +160,7 @@ void add_freshness_routes(Router& router, ServerContext& ctx) {
     auto auth = authorize(ctx, req, Credentials::browser, Action::space_show, space);
     if (!auth.caller) return auth.refusal;
     const std::string uid = req.query_param("uid").value_or("");
-    auto s = shell_for(ctx, *auth.caller, space, "Pages using a dashboard");
+    auto s = console::space_shell(ctx, *auth.caller, space, "Pages using a dashboard");
     std::string& h = s.body_html;
     h = "<h1>Which pages use this dashboard</h1><form method=\"get\" "
         "id=\"vitrine-uses-form\"><label for=\"vitrine-uid\">"

@@ -50,13 +50,7 @@ void add_page_routes(Router& router, ServerContext& ctx) {
       if (p.extension() == ".md" && is_slug(p.stem().string(), 64)) pages.push_back(p.stem());
     }
     std::sort(pages.begin(), pages.end());
-    ui::Shell s;
-    s.title = space;
-    s.space = space;
-    s.csrf = auth.caller->csrf();
-    s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
-    s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
-    s.who = console::signed_in_text(ctx, *auth.caller);
+    ui::Shell s = console::space_shell(ctx, *auth.caller, space, space);
     s.body_html = "<h1>" + ui::esc(space) + "</h1>";
     s.body_html += new_page_link_html(ctx, *auth.caller, space);
     if (pages.empty()) {
@@ -90,17 +84,10 @@ void add_page_routes(Router& router, ServerContext& ctx) {
     defaults.page_id = name;
     apply_view_query(req, defaults);
     auto page = ctx.engine.render_page(space, name, *markdown, defaults);
-    ui::Shell s;
-    s.title = page->title.empty() ? name : page->title;
-    s.space = space;
-    s.csrf = auth.caller->csrf();
-    s.settings_link = permits(ctx, *auth.caller, store::Action::token_status, space);
-    s.plugins_link = permits(ctx, *auth.caller, store::Action::plugin_approve, "");
-    s.who = console::signed_in_text(ctx, *auth.caller);
+    ui::Shell s =
+        console::space_shell(ctx, *auth.caller, space, page->title.empty() ? name : page->title);
     // The engine's output: Markdown rendered without raw HTML and every
     // macro fragment sanitized. `page` outlives ui::page() below.
-    // The notice of a save, rename or restore that redirected here.
-    if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
     s.body_html = page_edit_links_html(ctx, *auth.caller, space, name);
     // Refresh all, pin as evidence, the page's evidence (ui_freshness.cpp).
     s.body_html += "<p class=\"vitrine-freshness-link\"><a href=\"/spaces/" + ui::esc(space) +
