@@ -121,16 +121,6 @@ TEST_P(RateLimitRules, ShareLinkRateLimit_PerClientAcrossLinks) {
 // Two hosts: two stores on one database (SQLite file or PostgreSQL).
 class SharedRateLimits : public BackendTest {
  protected:
-  std::unique_ptr<store::Store> open_another() {
-    store::StoreOptions o;
-    o.data_dir = dir_;
-    o.keyring = store::crypto::Keyring(*store_->keyring());
-    o.now = [this] { return now_ms_; };
-    configure_backend(o);
-    auto s = store::Store::open(std::move(o));
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
   DbRateLimiter on(store::Store& s, RateLimits l) {
     return DbRateLimiter(
         s.backend(), [this] { return now_ms_; }, l);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 
+#include <memory>
 #include <string>
 
 #include "pg_server.h"
@@ -58,6 +59,20 @@ class BackendTest : public StoreTest, public ::testing::WithParamInterface<std::
     }
     PQfinish(c);
     return ok;
+  }
+
+  // Another host's view of the same store: its own Store (and database
+  // connection) on this test's data directory and database, with the same
+  // keyring and the test's clock.
+  std::unique_ptr<Store> open_another() {
+    StoreOptions o;
+    o.data_dir = dir_;
+    o.keyring = crypto::Keyring(*store_->keyring());
+    o.now = [this] { return now_ms_; };
+    configure_backend(o);
+    auto s = Store::open(std::move(o));
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? std::move(*s) : nullptr;
   }
 
   std::string url_;  // the test's own database (postgres only)

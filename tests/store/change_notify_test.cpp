@@ -24,18 +24,6 @@ using std::chrono::seconds;
 
 class ChangeNotify : public BackendTest {
  protected:
-  // Another host's view of the same store.
-  std::unique_ptr<Store> open_another() {
-    StoreOptions o;
-    o.data_dir = dir_;
-    o.keyring = crypto::Keyring(*store_->keyring());
-    o.now = [this] { return now_ms_; };
-    configure_backend(o);
-    auto s = Store::open(std::move(o));
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-
   // The first column of the first row of `sql`, run behind the store's back;
   // empty when there is none.
   std::string raw_value(const std::string& sql) {

@@ -26,17 +26,6 @@ class RenderLease : public BackendTest {
     if (IsSkipped()) return;
     ASSERT_TRUE(store_->spaces().create("test", kSpace, "").ok());
   }
-  // Another host's view of the same store.
-  std::unique_ptr<Store> open_another() {
-    StoreOptions o;
-    o.data_dir = dir_;
-    o.keyring = crypto::Keyring(*store_->keyring());
-    o.now = [this] { return now_ms_; };
-    configure_backend(o);
-    auto s = Store::open(std::move(o));
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
   static RenderLeases leases_of(Store& s, const std::string& holder) {
     return RenderLeases(s.context(), RenderLeaseOptions{kLeaseMs, 5}, holder);
   }

@@ -12,20 +12,8 @@
 namespace vitrine::store::testing {
 namespace {
 
-class SharedWriters : public BackendTest {
- protected:
-  // Another process's view of the same store.
-  std::unique_ptr<Store> open_another() {
-    StoreOptions o;
-    o.data_dir = dir_;
-    o.keyring = crypto::Keyring(*store_->keyring());
-    o.now = [this] { return now_ms_; };
-    configure_backend(o);
-    auto s = Store::open(std::move(o));
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
-};
+// Each writer is another process's view of the same store (open_another).
+class SharedWriters : public BackendTest {};
 
 TEST_P(SharedWriters, ConcurrentWritersLoseNothingAndTheAuditChainStaysWhole) {
   constexpr int kWriters = 3;

@@ -23,16 +23,6 @@ class WarmSchedule : public BackendTest {
   }
   WarmSchedules schedules(Store& s) { return WarmSchedules(s.context()); }
   WarmSchedules schedules() { return schedules(*store_); }
-  std::unique_ptr<Store> open_another() {
-    StoreOptions o;
-    o.data_dir = dir_;
-    o.keyring = crypto::Keyring(*store_->keyring());
-    o.now = [this] { return now_ms_; };
-    configure_backend(o);
-    auto s = Store::open(std::move(o));
-    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-    return s.ok() ? std::move(*s) : nullptr;
-  }
   std::vector<AuditRow> audit_rows(const std::string& action) {
     AuditQuery q;
     q.space = kSpace;
