@@ -12,28 +12,11 @@ build=$(realpath "${1:-$root/build/release}")
 # shellcheck source=bench/load/lib.sh
 . "$root/bench/load/lib.sh"
 need_tools wrk curl psql
-pg_bindir=${VITRINE_PG_BINDIR:-}
-for d in "$pg_bindir" /usr/lib/postgresql/15/bin "$(pg_config --bindir 2>/dev/null || true)"; do
-  [ -n "$d" ] && [ -x "$d/postgres" ] && { pg_bindir=$d; break; }
-done
-[ -x "$pg_bindir/postgres" ] || { echo "bench: PostgreSQL server binaries missing (apt-get install postgresql-15)" >&2; exit 2; }
 
 # The SQLite installation, then a copy of it on PostgreSQL (port + 1).
 demo_setup warm
 cp "$root/bench/load/page8.md" "$demo/data/pages/demo/page8.md"
-# PostgreSQL in $work/pg, as an unprivileged user when run as root.
-chmod 755 "$work"; mkdir -p "$work/pg"
-as_pg=()
-if [ "$(id -u)" = 0 ]; then
-  for u in postgres nobody; do id "$u" >/dev/null 2>&1 && { as_pg=(setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups); chown "$u" "$work/pg"; break; }; done
-fi
-"${as_pg[@]}" "$pg_bindir/initdb" -D "$work/pg/data" -U vitrine --auth=trust -E UTF8 --no-locale -N >/dev/null
-pg_port=$((port + 2))
-"${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" >"$work/pg.log" 2>&1 &
-echo $! >"$work/pg.pid"
-for _ in $(seq 100); do psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
-psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'CREATE DATABASE vitrine' >/dev/null
-db=postgres://vitrine@127.0.0.1:$pg_port/vitrine
+pg_start $((port + 2))
 
 vitrine_cli store migrate --to "$db" >/dev/null 2>&1
 pgdemo=$work/demo-warm-pg
