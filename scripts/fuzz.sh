@@ -21,7 +21,7 @@ command -v "$cxx" >/dev/null || { echo "fuzz: $cxx not found; run scripts/setup.
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
   -DVITRINE_FUZZ=ON -DVITRINE_BUILD_TESTS=OFF -DVITRINE_BUILD_BENCH=OFF -DVITRINE_NO_TOOLS=ON \
-  "-DVITRINE_ONLY=blocking;log;manifest;render;plugins;worker;server/net" >/dev/null
+  "-DVITRINE_ONLY=blocking;digest;log;manifest;render;plugins;worker;server/net" >/dev/null
 cmake --build "$build" --target ipc_decoder_fuzz http_request_parser_fuzz page_parser_fuzz sdk_json_fuzz
 
 status=0

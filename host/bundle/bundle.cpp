@@ -8,10 +8,10 @@
 #include <cstring>
 #include <set>
 
-#include "bundle/digest.h"
 #include "bundle/format.h"
 #include "bundle/index.h"
 #include "bundle/plugin_files.h"
+#include "digest/sha256.h"
 #include "license/verifier.h"
 
 namespace vitrine::bundle {
@@ -174,8 +174,8 @@ VerifyResult verify(std::string_view bytes, const TrustedKeys& trusted, bool all
   Verified v;
   v.manifest_bytes.assign(frame.payload.substr(0, me.size));
   v.library_bytes.assign(frame.payload.substr(me.size, le.size));
-  v.manifest_sha256 = sha256_hex(v.manifest_bytes);
-  v.library_sha256 = sha256_hex(v.library_bytes);
+  v.manifest_sha256 = digest::sha256_hex(v.manifest_bytes);
+  v.library_sha256 = digest::sha256_hex(v.library_bytes);
   for (const auto* pair : {&me, &le}) {
     const auto& actual = pair == &me ? v.manifest_sha256 : v.library_sha256;
     if (actual != pair->sha256) {
@@ -216,8 +216,8 @@ VerifyResult read_directory(const std::filesystem::path& source, bool allow_unsi
   v.plugin_id = files.manifest.id;
   v.version = files.manifest.version;
   v.library_name = files.manifest.library;
-  v.manifest_sha256 = sha256_hex(files.manifest_bytes);
-  v.library_sha256 = sha256_hex(files.library_bytes);
+  v.manifest_sha256 = digest::sha256_hex(files.manifest_bytes);
+  v.library_sha256 = digest::sha256_hex(files.library_bytes);
   v.manifest_bytes = std::move(files.manifest_bytes);
   v.library_bytes = std::move(files.library_bytes);
   v.manifest = std::move(files.manifest);
@@ -269,10 +269,10 @@ PackResult pack(const std::filesystem::path& source, const SigningKey* key) {
   index.plugin = m.id;
   index.version = m.version;
   index.key_id = key != nullptr ? key_id(key->public_key) : std::string();
-  index.entries.push_back(
-      Entry{m.id + ".yml", "file", files.manifest_bytes.size(), sha256_hex(files.manifest_bytes)});
-  index.entries.push_back(
-      Entry{m.library, "file", files.library_bytes.size(), sha256_hex(files.library_bytes)});
+  index.entries.push_back(Entry{m.id + ".yml", "file", files.manifest_bytes.size(),
+                                digest::sha256_hex(files.manifest_bytes)});
+  index.entries.push_back(Entry{m.library, "file", files.library_bytes.size(),
+                                digest::sha256_hex(files.library_bytes)});
   const std::string index_bytes = to_json(index);
   if (index_bytes.size() > kMaxIndexBytes) {
     result.refusal = Refusal{"bundle-too-large", "the index would exceed its size limit"};

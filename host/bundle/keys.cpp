@@ -12,7 +12,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "bundle/digest.h"
+#include "digest/sha256.h"
 #include "license/verifier.h"
 
 namespace vitrine::bundle {
@@ -73,7 +73,7 @@ std::string base64(std::string_view raw) {
 }
 
 std::string key_id(std::string_view public_key) {
-  return "ed25519-" + sha256_hex(public_key).substr(0, 32);
+  return "ed25519-" + digest::sha256_hex(public_key).substr(0, 32);
 }
 
 std::string write_key_files(const std::string& prefix, std::string& key_id_out) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -33,10 +34,13 @@ class SharedFlights {
 
   // Takes the request's lease, or waits (until `deadline`) for the response
   // of the host that holds it, taking the lease over if that host's lease
-  // expires first. Any failure to ask answers `lead`: a duplicate request,
-  // never a failed fetch. Never throws. [thread-safe]
+  // expires first. A response another host received within the reuse
+  // window before this call, and after `from_ms` (unix ms; 0: no bound),
+  // answers it at once (single_flight.h UF-9). Any failure to ask
+  // answers `lead`: a duplicate request, never a failed fetch. Never
+  // throws. [thread-safe]
   virtual Claim claim(std::string_view space, std::string_view key_hash,
-                      std::chrono::steady_clock::time_point deadline) = 0;
+                      std::chrono::steady_clock::time_point deadline, int64_t from_ms) = 0;
   // The leader's response, for the hosts that asked while it was in flight;
   // drops the lease. Never throws. [thread-safe]
   virtual void publish(std::string_view space, std::string_view key_hash,

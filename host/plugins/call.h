@@ -22,6 +22,11 @@ struct vitrine_call {
   std::string page_id;
   std::string grafana_base_url;
   int64_t deadline_ms = 0;
+  // Only upstream responses received after this time (unix ms)
+  // answer this render's requests: set to when a refresh began, or to the
+  // as-of time of the stale content a background refresh replaces; 0: any
+  // response the single-flight may share (single_flight.h UF-9).
+  int64_t upstream_from_ms = 0;
   // What the capabilities forward to; nullptr = none offered in this context.
   vitrine::plugins::CallServices* services = nullptr;
   // Opaque to this layer: the runtime's per-call state (the space's origins).

@@ -94,6 +94,7 @@ RenderOutput render_macro(const LoadedPlugin& plugin, const RenderInput& in) {
   call.deadline_ms = unix_ms_now() + in.timeout_ms;
   call.services = in.services;
   call.host_context = in.host_context;
+  call.upstream_from_ms = in.upstream_from_ms;
 
   vitrine_render_request req{};
   req.struct_size = sizeof(req);

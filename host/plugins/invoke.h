@@ -26,6 +26,7 @@ struct RenderInput {
   std::string grafana_base_url;
   int64_t timeout_ms = 10'000;
   int64_t now_ms = 0;                // 0 = the system clock; tests pin it for golden output
+  int64_t upstream_from_ms = 0;      // vitrine_call::upstream_from_ms
   CallServices* services = nullptr;  // capabilities; nullptr = none
   const void* host_context = nullptr;
 };

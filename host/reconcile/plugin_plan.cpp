@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/report.h"
 
@@ -60,7 +61,7 @@ PluginPlan plan_plugins(const PlanInput& in) {
     }
     a.manifest = loaded->manifest;
     const std::string hash =
-        store::crypto::sha256_hex(store::canonical_json(store::permissions_of(*a.manifest)));
+        digest::sha256_hex(store::canonical_json(store::permissions_of(*a.manifest)));
     bool covered = false;
     const store::ApprovalRow* withdrawn = nullptr;  // the withdrawn approval that covered it
     bool same_version_other_bytes = false;
@@ -83,8 +84,9 @@ PluginPlan plan_plugins(const PlanInput& in) {
     } else if (withdrawn != nullptr) {  // LC-6
       a.state = "refused";
       a.rule = "plugin-approval-withdrawn";
-      a.detail = "the approval of '" + a.row.plugin_id + "' " + a.row.version + " was withdrawn by " +
-                 withdrawn->withdrawn_by + " at " + store::format_time(withdrawn->withdrawn_at_ms) +
+      a.detail = "the approval of '" + a.row.plugin_id + "' " + a.row.version +
+                 " was withdrawn by " + withdrawn->withdrawn_by + " at " +
+                 store::format_time(withdrawn->withdrawn_at_ms) +
                  "; it runs nowhere until a platform admin approves it again (vitrine plugins "
                  "approve " +
                  a.row.plugin_id + " --version " + a.row.version + " --show-diff)";

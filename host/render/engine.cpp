@@ -348,6 +348,12 @@ struct Engine::Impl {
             .count(),
         1, opt.macro_deadline_ms));
     in.services = &rt;
+    // "Refresh all", warming and development mode ask Grafana, not a
+    // response another macro received a moment ago; a background refresh
+    // takes nothing older than the content it replaces (single_flight.h
+    // UF-9).
+    in.upstream_from_ms =
+        call.bypass_cache || in_development(res) ? now_ms() : call.upstream_from_ms;
     // Another host sharing the database may be rendering this entry right
     // now: wait for its result instead of asking Grafana again (RL-1..RL-5).
     std::optional<LeaseGuard> lease;
@@ -540,7 +546,8 @@ struct Engine::Impl {
 
   // Starts a refresh unless one is running or the last one failed less
   // than kRefreshBackoffMs ago. Returns the reader-facing reason.
-  std::string refresh_in_background(const MacroCall& call, const Resolved& res) {
+  std::string refresh_in_background(const MacroCall& stale_call, const Resolved& res,
+                                    int64_t stale_as_of_ms) {
     {
       std::lock_guard lock(mu);
       if (auto it = retry_after_ms.find(res.hot_key);
@@ -549,6 +556,8 @@ struct Engine::Impl {
       }
       if (in_flight.count(res.hot_key) != 0) return "a refresh is under way";
     }
+    MacroCall call = stale_call;
+    call.upstream_from_ms = stale_as_of_ms;
     join(call, res, SteadyClock::now() + std::chrono::milliseconds(opt.macro_deadline_ms));
     return "a refresh is under way";
   }
@@ -602,7 +611,7 @@ struct Engine::Impl {
                              e->fresh_until_ms, res.feature);
     }
     cache_stale.inc();
-    const std::string why = refresh_in_background(call, res);
+    const std::string why = refresh_in_background(call, res, e->as_of_ms);
     return outcome_content(call, plugin, e->html, e->as_of_ms, MacroState::stale, why);
   }
 
@@ -621,7 +630,7 @@ struct Engine::Impl {
                              hit->fresh_until_ms, res.feature);
     }
     cache_stale.inc();
-    const std::string why = refresh_in_background(call, res);
+    const std::string why = refresh_in_background(call, res, cached.as_of_ms);
     return outcome_content(call, plugin, cached.html, cached.as_of_ms, MacroState::stale, why);
   }
 

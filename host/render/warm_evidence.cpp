@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 
 namespace vitrine::render {
@@ -117,7 +118,7 @@ std::string inline_assets(std::string html, const std::string& space, const Asse
 
 std::optional<EvidenceRecord> EvidenceStore::pin(EvidenceRecord r, std::string& error) const {
   r.id = id_for(r.pinned_at_ms, r.macro);
-  r.sha256 = store::crypto::sha256_hex(r.html);
+  r.sha256 = digest::sha256_hex(r.html);
   const fs::path dir = root_ / r.space / r.page;
   std::error_code ec;
   fs::create_directories(dir, ec);

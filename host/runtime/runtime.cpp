@@ -183,9 +183,14 @@ std::unique_ptr<Runtime> Runtime::open(const config::Config& cfg, std::string& e
   // Hosts sharing the store send one request per distinct upstream request
   // between them (egress/client/single_flight.h UF-5, same lease length as
   // render leases).
+  // A response is reused for as long (UF-9): a page's macros rendered one
+  // after the other share it, on one host or several.
+  const int64_t lease_ms = int64_t{cfg.render_lease_s} * 1000;
   rt->impl_->upstream_flights = std::make_unique<store::UpstreamFlights>(
-      rt->store_->context(), store::UpstreamFlightOptions{int64_t{cfg.render_lease_s} * 1000});
+      rt->store_->context(),
+      store::UpstreamFlightOptions{.lease_ms = lease_ms, .reuse_ms = lease_ms});
   fc.shared_flights = rt->impl_->upstream_flights.get();
+  fc.reuse_window = std::chrono::milliseconds(lease_ms);
   {
     metrics::Registry* m = &rt->metrics_;
     fc.on_shared = [m](bool from_store) {

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 
 namespace vitrine::server {
@@ -35,7 +36,7 @@ store::Authorization AuthCache::authorize(store::AdminTokens tokens, std::string
   auto compute = [&] { return tokens.authorize(token, action, space); };
   if (max_age_.count() == 0) return compute();
   // No digest, no cache: an empty key would be shared by every token.
-  const std::string digest = store::crypto::sha256_hex(token);
+  const std::string digest = digest::sha256_hex(token);
   if (digest.empty()) return compute();
   return cached("token\n" + digest, action, space, compute);
 }
@@ -48,7 +49,7 @@ namespace {
 std::string principal_digest(const store::Principal& principal) {
   std::string who = principal.user + "\n" + principal.token_id;
   for (const auto& role : principal.roles) who += "\n" + store::to_string(role);
-  return store::crypto::sha256_hex(who);
+  return digest::sha256_hex(who);
 }
 
 }  // namespace

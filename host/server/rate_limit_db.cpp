@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "digest/sha256.h"
 #include "log/log.h"
 #include "store/crypto/encoding.h"
 
@@ -73,7 +74,7 @@ DbRateLimiter::DbRateLimiter(store::Backend& db, store::Clock now_ms, RateLimits
 }
 
 std::string DbRateLimiter::account_key(const std::string& account) {
-  return store::crypto::sha256_hex(account);
+  return digest::sha256_hex(account);
 }
 
 RateDecision DbRateLimiter::attempt(const std::string& client, const std::string& account) {

@@ -33,6 +33,7 @@ SessionView view_of(const store::Session& s) {
   v.id = s.id;
   v.csrf = s.csrf;
   v.principal = s.principal;
+  v.has_flash = s.has_flash;
   if (s.user) v.user = SessionUser{s.principal.user, s.display_name, s.roles, s.id_token};
   return v;
 }
@@ -111,8 +112,11 @@ void SessionStore::set_flash(const std::string& id, const std::string& message) 
   (void)db().set_flash(id, message);
 }
 
-std::string SessionStore::take_flash(const std::string& id) {
-  auto m = db().take_flash(id);
+std::string SessionStore::take_flash(const SessionView& session) {
+  // The row read for this request said whether a message waits: no second
+  // statement on the views that have none.
+  if (!session.has_flash) return std::string();
+  auto m = db().take_flash(session.id);
   return m ? *m : std::string();
 }
 

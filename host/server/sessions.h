@@ -53,6 +53,7 @@ struct SessionView {
   store::Principal principal;
   std::optional<SessionUser> user;
   bool remembered = false;  // the database could not answer; this is the last read
+  bool has_flash = false;   // a one-shot message waits for the next page
 };
 
 // A lookup that tells "no session" from "the database could not answer".
@@ -84,7 +85,7 @@ class SessionStore {
   // One-shot message shown on the next page (POST-redirect-GET), on
   // whichever host serves it. [thread-safe]
   void set_flash(const std::string& id, const std::string& message);
-  std::string take_flash(const std::string& id);
+  std::string take_flash(const SessionView& session);
 
   // Sessions in the database; 0 when it cannot answer. [thread-safe]
   std::size_t size() const;

@@ -32,7 +32,7 @@ ui::Shell space_shell(ServerContext& ctx, const Caller& caller, const std::strin
   s.settings_link = permits(ctx, caller, store::Action::token_status, space);
   s.plugins_link = permits(ctx, caller, store::Action::plugin_approve, "");
   s.who = signed_in_text(ctx, caller);
-  if (caller.session) s.flash = ctx.sessions.take_flash(caller.session->id);
+  if (caller.session) s.flash = ctx.sessions.take_flash(*caller.session);
   return s;
 }
 
@@ -67,7 +67,7 @@ std::variant<PageCall, Response> open_page(ServerContext& ctx, Request& req, sto
   call.shell.csrf = call.caller.csrf();
   call.shell.plugins_link = true;
   call.shell.who = signed_in_text(ctx, call.caller);
-  if (call.caller.session) call.shell.flash = ctx.sessions.take_flash(call.caller.session->id);
+  if (call.caller.session) call.shell.flash = ctx.sessions.take_flash(*call.caller.session);
   return call;
 }
 

@@ -175,13 +175,14 @@ void add_plugin_ui_routes(Router& router, ServerContext& ctx) {
     s.csrf = csrf;
     s.plugins_link = true;
     s.who = console::signed_in_text(ctx, *auth.caller);
-    if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
+    if (auth.caller->session) s.flash = ctx.sessions.take_flash(*auth.caller->session);
     s.body_html =
         "<h1>Plugins</h1><p class=\"muted\">Every installed plugin version. A newer version "
         "waits for approval of its exact files and permissions while the approved one keeps "
         "running; an approved version that does not run is on standby, and rolling back to it "
         "needs no new approval; withdrawing an approval stops every version of the plugin. The "
-        "same operations: <code>vitrine plugins status|approve|rollback|withdraw</code> and <code>/api/v1/plugins</code>.</p>";
+        "same operations: <code>vitrine plugins status|approve|rollback|withdraw</code> and "
+        "<code>/api/v1/plugins</code>.</p>";
     if (plugins.empty()) {
       s.body_html += "<p>No plugin is installed.</p>";
     } else {

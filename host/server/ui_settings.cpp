@@ -166,7 +166,7 @@ void add_settings_routes(Router& router, ServerContext& ctx) {
     s.settings_link = true;
     s.plugins_link = permits(ctx, *auth.caller, Action::plugin_approve, "");
     s.who = console::signed_in_text(ctx, *auth.caller);
-    if (auth.caller->session) s.flash = ctx.sessions.take_flash(auth.caller->session->id);
+    if (auth.caller->session) s.flash = ctx.sessions.take_flash(*auth.caller->session);
     s.body_html = "<h1>Settings of " +
                   ui::esc(view->space.display_name.empty() ? space : view->space.display_name) +
                   "</h1>" + connection_section(*view);

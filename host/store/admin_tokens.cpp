@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "digest/sha256.h"
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
 #include "store/report.h"
@@ -169,7 +170,7 @@ Result<CreatedToken> AdminTokens::create(const std::string& who, std::string_vie
     out.token = crypto::SecretString(std::string(kTokenPrefix) +
                                      crypto::base64url_encode({secret.data(), secret.size()}));
     out.row.id = "t" + crypto::hex_encode(idb);
-    out.row.hash = crypto::sha256_hex(out.token.view());
+    out.row.hash = digest::sha256_hex(out.token.view());
     out.row.role = to_string(*role);
     out.row.created_at_ms = ctx_.now();
     out.row.created_by = who;
@@ -191,7 +192,7 @@ Result<Principal> AdminTokens::authenticate(std::string_view token) {
                                  "unknown or revoked admin token; ask a platform "
                                  "admin for a token ('vitrine tokens create')");
   if (token.substr(0, kTokenPrefix.size()) != kTokenPrefix || token.size() > 128) return unauth;
-  const std::string hash = crypto::sha256_hex(token);
+  const std::string hash = digest::sha256_hex(token);
   auto row = ctx_.db.find_admin_token_by_hash(hash);
   if (!row) {
     if (row.error().code == Errc::not_found) return unauth;

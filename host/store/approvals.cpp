@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "digest/sha256.h"
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
 #include "store/json_log.h"
@@ -148,7 +149,7 @@ Result<ApprovalRow> Approvals::approve(const std::string& who, const LoadedArtif
   row.plugin_id = m.id;
   row.version = m.version;
   row.permissions_json = canonical_json(permissions_of(m));
-  row.permissions_hash = crypto::sha256_hex(row.permissions_json);
+  row.permissions_hash = digest::sha256_hex(row.permissions_json);
   row.approved_at_ms = ctx_.now();
   row.approved_by = who;
   row.manifest_sha256 = artifact.row.manifest_sha256;
@@ -192,7 +193,7 @@ Result<int> Approvals::pin_legacy(const std::vector<LoadedArtifact>& artifacts) 
     if (!ap.manifest_sha256.empty()) continue;
     for (const auto& a : artifacts) {
       if (a.row.plugin_id != ap.plugin_id || a.row.version != ap.version) continue;
-      if (crypto::sha256_hex(canonical_json(permissions_of(a.manifest))) != ap.permissions_hash) {
+      if (digest::sha256_hex(canonical_json(permissions_of(a.manifest))) != ap.permissions_hash) {
         continue;
       }
       AuditEvent ev{"vitrine",
@@ -240,7 +241,7 @@ Result<RunDecision> Approvals::decide(const manifest::Manifest& m) {
     return d;
   }
   d.approval = **last;
-  std::string hash = crypto::sha256_hex(canonical_json(permissions_of(m)));
+  std::string hash = digest::sha256_hex(canonical_json(permissions_of(m)));
   if (hash == d.approval->permissions_hash) {
     d.may_run = true;
     d.reason = "permissions equal the approval of version " + d.approval->version;

@@ -1,5 +1,6 @@
 #include "store/assets.h"
 
+#include "digest/sha256.h"
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
 #include "store/crypto/secret_box.h"
@@ -75,7 +76,7 @@ Result<std::string> Assets::put(const std::string& space, std::string_view conte
   if (!ring) return ring.error();
   auto sp = ctx_.db.get_space(space);
   if (!sp) return sp.error();
-  std::string id = crypto::sha256_hex(data);
+  std::string id = digest::sha256_hex(data);
   std::string type(content_type);
   auto record = crypto::seal(**ring, asset_binding(space, id, type), data);
   if (!record) return record.error();

@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/json_log.h"
 
@@ -67,11 +68,11 @@ std::string audit_canonical(const AuditRow& r) {
 }
 
 std::string audit_link(const std::string& previous_link, const AuditRow& row) {
-  return crypto::sha256_hex(kLinkPrefix + previous_link + "\n" + audit_canonical(row));
+  return digest::sha256_hex(kLinkPrefix + previous_link + "\n" + audit_canonical(row));
 }
 
 std::string audit_genesis_link(int64_t genesis_after_id) {
-  return crypto::sha256_hex("vitrine-audit-genesis:" + std::to_string(genesis_after_id));
+  return digest::sha256_hex("vitrine-audit-genesis:" + std::to_string(genesis_after_id));
 }
 
 std::string audit_previous_link(const AuditChainState& state, const AuditRow& last) {

@@ -553,6 +553,9 @@ class Backend {
   virtual Result<std::vector<SessionRow>> list_sessions() {
     return make_error(Errc::io, "this storage backend does not store sessions");
   }
+  virtual Result<int64_t> count_sessions() {
+    return make_error(Errc::io, "this storage backend does not store sessions");
+  }
 
   // Rate limits shared by every host (server/rate_limit_db.h). get: one
   // primary-key SELECT, not_found when the key has no row. put: insert or

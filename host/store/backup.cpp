@@ -13,6 +13,7 @@
 #include <random>
 #include <system_error>
 
+#include "digest/sha256.h"
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
 #include "store/crypto/keyring.h"
@@ -326,7 +327,7 @@ Result<CreateReport> create_backup(Backend& db, const CreateOptions& o) {
   if (!files) return files.error();
   for (const auto& f : *files) {
     m.entries.push_back(
-        Entry{f.rel, static_cast<int64_t>(f.bytes.size()), crypto::sha256_hex(f.bytes)});
+        Entry{f.rel, static_cast<int64_t>(f.bytes.size()), digest::sha256_hex(f.bytes)});
   }
 
   auto writer = BackupWriter::create(partial, m);

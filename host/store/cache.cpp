@@ -1,5 +1,6 @@
 #include "store/cache.h"
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/crypto/secret_box.h"
 
@@ -25,7 +26,7 @@ Status check_key(std::string_view key, int64_t max) {
 Result<CacheHit> Cache::get(const std::string& space, const std::string& plugin_id,
                             std::string_view key) {
   if (auto st = check_key(key, limits_.max_key_bytes); !st) return st.error();
-  const std::string key_hash = crypto::sha256_hex(key);
+  const std::string key_hash = digest::sha256_hex(key);
   auto row = ctx_.db.get_cache(space, plugin_id, key_hash);
   if (!row) return row.error();
   const int64_t now = ctx_.now();
@@ -66,7 +67,7 @@ Status Cache::put(const std::string& space, const std::string& plugin_id, std::s
   if (!ring) return ring.error();
   auto sp = ctx_.db.get_space(space);
   if (!sp) return sp.error();
-  const std::string key_hash = crypto::sha256_hex(key);
+  const std::string key_hash = digest::sha256_hex(key);
   auto record = crypto::seal(**ring, cache_binding(space, plugin_id, key_hash), value);
   if (!record) return record.error();
   const int64_t now = ctx_.now();

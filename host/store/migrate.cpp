@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/postgres/postgres_backend.h"
 
@@ -441,7 +442,7 @@ Result<TableDigest> digest_of(Backend& db, const Table& t) {
   std::sort(rows->begin(), rows->end());
   std::string all;
   for (const auto& r : *rows) all += std::to_string(r.size()) + ":" + r + "\n";
-  return TableDigest{t.name, static_cast<int64_t>(rows->size()), crypto::sha256_hex(all)};
+  return TableDigest{t.name, static_cast<int64_t>(rows->size()), digest::sha256_hex(all)};
 }
 
 }  // namespace

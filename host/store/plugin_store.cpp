@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "digest/sha256.h"
 #include "store/audit.h"
 #include "store/crypto/encoding.h"
 
@@ -153,8 +154,8 @@ Result<Installed> PluginStore::install(const std::string& who, const InstallRequ
   ArtifactRow row;
   row.plugin_id = m->id;
   row.version = m->version;
-  row.manifest_sha256 = crypto::sha256_hex(request.manifest_bytes);
-  row.library_sha256 = crypto::sha256_hex(request.library_bytes);
+  row.manifest_sha256 = digest::sha256_hex(request.manifest_bytes);
+  row.library_sha256 = digest::sha256_hex(request.library_bytes);
   row.signer = request.signer;
   row.source = request.source;
   row.installed_at_ms = ctx_.now();
@@ -196,7 +197,7 @@ Result<LoadedArtifact> PluginStore::load(const ArtifactRow& row) {
   const auto manifest_file = data_dir_ / row.manifest_path;
   auto bytes = read_bounded(manifest_file, kMaxManifestBytes, "stored manifest");
   if (!bytes) return bytes.error();
-  if (crypto::sha256_hex(*bytes) != row.manifest_sha256) {
+  if (digest::sha256_hex(*bytes) != row.manifest_sha256) {
     return make_error(Errc::denied, "the stored manifest " + manifest_file.string() +
                                         " no longer has the digest it was installed with; "
                                         "install the plugin again [plugin-artifact-tampered]");
@@ -206,7 +207,7 @@ Result<LoadedArtifact> PluginStore::load(const ArtifactRow& row) {
   auto library = read_bounded(manifest_file.parent_path() / m->library, kMaxLibraryBytes,
                               "stored plugin library");
   if (!library) return library.error();
-  if (crypto::sha256_hex(*library) != row.library_sha256) {
+  if (digest::sha256_hex(*library) != row.library_sha256) {
     return make_error(Errc::denied, "the stored library of '" + row.plugin_id + "' " + row.version +
                                         " no longer has the digest it was installed and "
                                         "approved with; install it again "
@@ -230,8 +231,7 @@ Status PluginStore::pin(const std::string& who, const std::string& plugin_id,
       installed = true;
       for (const auto& ap : *approvals) {
         if (ap.withdrawn_at_ms == 0 && ap.version == version &&
-            ap.manifest_sha256 == a.manifest_sha256 &&
-            ap.library_sha256 == a.library_sha256) {
+            ap.manifest_sha256 == a.manifest_sha256 && ap.library_sha256 == a.library_sha256) {
           return ctx_.db.set_pin(PinRow{plugin_id, version, ctx_.now(), who});
         }
       }

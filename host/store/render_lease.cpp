@@ -5,6 +5,7 @@
 #include <array>
 #include <thread>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/json_log.h"
 
@@ -31,7 +32,7 @@ RenderLeases::Claim RenderLeases::claim(const std::string& space, const std::str
                                         std::string_view key,
                                         std::chrono::steady_clock::time_point deadline,
                                         const std::function<bool()>& filled) {
-  const std::string key_hash = crypto::sha256_hex(key);
+  const std::string key_hash = digest::sha256_hex(key);
   for (;;) {
     const int64_t now = ctx_.now();
     auto taken =
@@ -64,7 +65,7 @@ RenderLeases::Claim RenderLeases::claim(const std::string& space, const std::str
 
 void RenderLeases::release(const std::string& space, const std::string& plugin_id,
                            std::string_view key) {
-  auto st = ctx_.db.release_render_lease(space, plugin_id, crypto::sha256_hex(key), holder_);
+  auto st = ctx_.db.release_render_lease(space, plugin_id, digest::sha256_hex(key), holder_);
   if (!st && ctx_.log) {
     // The lease then expires by itself after lease_ms (RL-2).
     ctx_.log->warn("render_lease_release_failed",

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 #include "store/crypto/secret_box.h"
 
@@ -70,7 +71,7 @@ Principal user_principal(const std::string& who, const std::vector<std::string>&
 
 }  // namespace
 
-std::string Sessions::hash_of(const std::string& id) { return crypto::sha256_hex(id); }
+std::string Sessions::hash_of(const std::string& id) { return digest::sha256_hex(id); }
 
 Result<int64_t> Sessions::purge() {
   const int64_t now = ctx_.now();
@@ -169,6 +170,7 @@ Result<Session> Sessions::find(const std::string& id) {
   out.csrf = row->csrf;
   out.created_at_ms = row->created_at_ms;
   out.last_seen_ms = row->last_seen_ms;
+  out.has_flash = !row->flash.empty();
   if (!row->token_id.empty()) {
     auto p = AdminTokens(ctx_).principal_of_id(row->token_id);
     if (!p) {
@@ -216,9 +218,9 @@ Result<std::string> Sessions::take_flash(const std::string& id) {
 }
 
 Result<std::size_t> Sessions::count() {
-  auto rows = ctx_.db.list_sessions();
-  if (!rows) return rows.error();
-  return rows->size();
+  auto n = ctx_.db.count_sessions();
+  if (!n) return n.error();
+  return static_cast<std::size_t>(*n);
 }
 
 }  // namespace vitrine::store

@@ -74,6 +74,9 @@ struct Session {
   std::string id_token;            // a user's logout hint; empty when none was stored
   int64_t created_at_ms = 0;
   int64_t last_seen_ms = 0;
+  // A one-shot message waits (set_flash); only then does the next page ask
+  // for it with take_flash, so most views cost no second statement.
+  bool has_flash = false;
 };
 
 class Sessions {

@@ -37,15 +37,21 @@ void UpstreamFlights::warn(const char* event, std::string_view space, const std:
   if (ctx_.log) ctx_.log->warn(event, {{"space", std::string(space)}, {"error", error}});
 }
 
-egress::SharedFlights::Claim UpstreamFlights::claim(
-    std::string_view space_view, std::string_view key_hash_view,
-    std::chrono::steady_clock::time_point deadline) {
+egress::SharedFlights::Claim UpstreamFlights::claim(std::string_view space_view,
+                                                    std::string_view key_hash_view,
+                                                    std::chrono::steady_clock::time_point deadline,
+                                                    int64_t from_ms) {
   const std::string space(space_view);
   const std::string key_hash(key_hash_view);
   auto backoff = std::chrono::milliseconds(opt_.first_poll_ms);
   try {
-    // UF-5: only a response received after this request began answers it.
-    const int64_t started = ctx_.now();
+    // UF-5, UF-9: a response received after this request began answers
+    // it, and so does one received within reuse_ms before, unless the
+    // request wants one newer than that.
+    // One received in the very millisecond from_ms names does not.
+    const int64_t started =
+        std::max(from_ms > 0 ? from_ms + 1 : 0,
+                 ctx_.now() - std::clamp<int64_t>(opt_.reuse_ms, 0, opt_.lease_ms));
     for (;;) {
       const int64_t now = ctx_.now();
       auto taken =

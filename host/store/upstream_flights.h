@@ -8,14 +8,18 @@
 // a short lease row per (space, request key hash), sends the request and
 // writes the response into the same row, sealed with the store's keyring;
 // the others poll the row (with backoff) and use the response when it
-// appears before their deadline. Only a response received after a request
-// began answers it: a request made later (a cache refresh) asks upstream.
+// appears before their deadline. A response received at most reuse_ms
+// before a request began answers it too (single_flight.h UF-9), so two
+// macros of a page rendered on two hosts one after the other share it;
+// never one received before the request's from_ms (a refresh: when it
+// began).
 //
 // Rules:
 //   UF-5 one request per key across hosts: at most one lease holder per
 //        (space, key hash) until the lease (render.lease_s) expires; the
-//        hosts that asked while it was in flight use its response; a
-//        response received before a request began never answers it.
+//        hosts that asked while it was in flight use its response, and
+//        so do those that ask within reuse_ms after it arrived and do not
+//        want a newer one (UF-9).
 //   UF-6 takeover: a lease whose holder left neither a response nor a
 //        release (the host died) is taken over once it expired, so a dead
 //        leader delays the others at most render.lease_s.
@@ -44,6 +48,8 @@ struct UpstreamFlightOptions {
   int64_t lease_ms = 5000;    // render.lease_s: the lease, and how long a response is kept
   int64_t max_poll_ms = 50;   // the backoff's ceiling while waiting
   int64_t first_poll_ms = 5;  // the backoff's start
+  int64_t reuse_ms = 5000;    // UF-9: how old a response may be to answer a new request;
+                              // at most lease_ms (a response is kept no longer)
 };
 
 class UpstreamFlights final : public egress::SharedFlights {
@@ -54,7 +60,7 @@ class UpstreamFlights final : public egress::SharedFlights {
 
   // egress::SharedFlights. [thread-safe]
   Claim claim(std::string_view space, std::string_view key_hash,
-              std::chrono::steady_clock::time_point deadline) override;
+              std::chrono::steady_clock::time_point deadline, int64_t from_ms) override;
   void publish(std::string_view space, std::string_view key_hash,
                std::string_view payload) override;
   void abandon(std::string_view space, std::string_view key_hash) override;

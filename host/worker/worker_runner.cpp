@@ -725,6 +725,7 @@ struct WorkerRunner::Impl {
     call.deadline_ms = unix_ms_now() + in.timeout_ms;
     call.services = in.services;
     call.host_context = in.host_context;
+    call.upstream_from_ms = in.upstream_from_ms;
 
     const auto deadline =
         Clock::now() +

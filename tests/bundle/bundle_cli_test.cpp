@@ -14,8 +14,8 @@
 #include <set>
 
 #include "bundle/bundle.h"
-#include "bundle/digest.h"
 #include "bundle/keys.h"
+#include "digest/sha256.h"
 #include "support/shell_run.h"
 
 namespace fs = std::filesystem;
@@ -72,7 +72,7 @@ TEST_F(BundleCli, KeygenThenPackWritesABundleVerifyAccepts) {
   EXPECT_THAT(packed.output, HasSubstr("wrote hello-1.0.0.vitrine-plugin"));
   EXPECT_THAT(packed.output, HasSubstr("signed with key " + key_id(pub)));
   const std::string library = slurp(plugin_ / "hello.so");
-  EXPECT_THAT(packed.output, HasSubstr("sha256 " + sha256_hex(library)));
+  EXPECT_THAT(packed.output, HasSubstr("sha256 " + vitrine::digest::sha256_hex(library)));
 
   std::string bytes;
   ASSERT_FALSE(read_bundle_file(dir_ / "hello-1.0.0.vitrine-plugin", bytes).has_value());

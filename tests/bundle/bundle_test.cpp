@@ -15,10 +15,10 @@
 #include <functional>
 #include <iterator>
 
-#include "bundle/digest.h"
 #include "bundle/format.h"
 #include "bundle/index.h"
 #include "bundle/keys.h"
+#include "digest/sha256.h"
 #include "license/verifier.h"
 
 namespace fs = std::filesystem;
@@ -86,8 +86,8 @@ struct Kit {
     i.plugin = "hello";
     i.version = "1.0.0";
     i.key_id = key_id((signer != nullptr ? *signer : trusted_key).public_key);
-    i.entries = {{"hello.yml", "file", manifest.size(), sha256_hex(manifest)},
-                 {"hello.so", "file", library.size(), sha256_hex(library)}};
+    i.entries = {{"hello.yml", "file", manifest.size(), vitrine::digest::sha256_hex(manifest)},
+                 {"hello.so", "file", library.size(), vitrine::digest::sha256_hex(library)}};
     return i;
   }
 
@@ -293,7 +293,7 @@ std::vector<Case> refusal_cases() {
        [](const Kit& k) {
          const std::string m = replace_once(k.manifest, "version: 1.0.0", "version: 1.0.1");
          Index i = k.index();
-         i.entries[0] = {"hello.yml", "file", m.size(), sha256_hex(m)};
+         i.entries[0] = {"hello.yml", "file", m.size(), vitrine::digest::sha256_hex(m)};
          return k.forge(i, {m, k.library});
        },
        "bundle-mismatch"},
@@ -323,7 +323,7 @@ std::vector<Case> refusal_cases() {
        [](const Kit& k) {
          const std::string lib = "#!/bin/sh\necho not a library\n";
          Index i = k.index();
-         i.entries[1] = {"hello.so", "file", lib.size(), sha256_hex(lib)};
+         i.entries[1] = {"hello.so", "file", lib.size(), vitrine::digest::sha256_hex(lib)};
          return k.forge(i, {k.manifest, lib});
        },
        "bundle-mismatch"},
@@ -331,7 +331,7 @@ std::vector<Case> refusal_cases() {
        [](const Kit& k) {
          const std::string m = replace_once(k.manifest, "abi: \"1.0\"", "abi: 1.0\nextra: x");
          Index i = k.index();
-         i.entries[0] = {"hello.yml", "file", m.size(), sha256_hex(m)};
+         i.entries[0] = {"hello.yml", "file", m.size(), vitrine::digest::sha256_hex(m)};
          return k.forge(i, {m, k.library});
        },
        "bundle-manifest"},
@@ -373,7 +373,7 @@ std::vector<Case> refusal_cases() {
       {"ThreeEntries",
        [](const Kit& k) {
          Index i = k.index();
-         i.entries.push_back({"README", "file", 2, sha256_hex("hi")});
+         i.entries.push_back({"README", "file", 2, vitrine::digest::sha256_hex("hi")});
          return k.forge(i, {k.manifest, k.library, "hi"});
        },
        "bundle-format"},
@@ -415,8 +415,8 @@ TEST(Bundle, PackedRealPluginVerifiesWithTrustedKey) {
   EXPECT_EQ(v.library_name, "hello.so");
   EXPECT_EQ(v.manifest_bytes, kit().manifest);
   EXPECT_EQ(v.library_bytes, kit().library);
-  EXPECT_EQ(v.manifest_sha256, sha256_hex(kit().manifest));
-  EXPECT_EQ(v.library_sha256, sha256_hex(kit().library));
+  EXPECT_EQ(v.manifest_sha256, vitrine::digest::sha256_hex(kit().manifest));
+  EXPECT_EQ(v.library_sha256, vitrine::digest::sha256_hex(kit().library));
   EXPECT_EQ(v.key_id, key_id(kit().trusted_key.public_key));
   EXPECT_EQ(v.signer, "acme");
   EXPECT_TRUE(v.is_signed());
@@ -462,7 +462,7 @@ TEST(Bundle, UnsignedBundleIsAcceptedOnlyWithAllowUnsigned) {
   ASSERT_TRUE(r.ok()) << r.refusal.text();
   EXPECT_FALSE(r.verified->is_signed());
   EXPECT_EQ(r.verified->signer, "");
-  EXPECT_EQ(r.verified->library_sha256, sha256_hex(kit().library));
+  EXPECT_EQ(r.verified->library_sha256, vitrine::digest::sha256_hex(kit().library));
 }
 
 // A flipped byte in an unsigned bundle's entry is still caught by the digests.

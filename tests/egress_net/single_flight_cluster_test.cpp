@@ -1,10 +1,11 @@
 // Upstream single-flight across hosts (store/upstream_flights.h, rules
-// UF-5..UF-8): two Store instances on one database are two hosts, each
+// UF-5..UF-9): two Store instances on one database are two hosts, each
 // with its own fetcher, in front of one slow TLS test server. Runs on
 // SQLite and on PostgreSQL. The stores use the real clock here: a lease
 // must expire on its own for the takeover test.
 #include <thread>
 
+#include "digest/sha256.h"
 #include "egress/client/fetcher.h"
 #include "egress_net/tls_test_server.h"
 #include "store/backend_test_support.h"
@@ -15,6 +16,12 @@ namespace vitrine::store::testing {
 namespace {
 
 using namespace std::chrono_literals;
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 namespace client = egress::client;
 namespace nettest = egress::nettest;
 
@@ -72,7 +79,7 @@ class SingleFlightCluster : public BackendTest {
     origins_.grafana_origin = "https://grafana.test";
   }
 
-  Host host(const std::string& name, int64_t lease_ms = kLeaseMs) {
+  Host host(const std::string& name, int64_t lease_ms = kLeaseMs, int64_t reuse_ms = kLeaseMs) {
     Host h;
     StoreOptions o;
     o.data_dir = dir_;
@@ -83,8 +90,8 @@ class SingleFlightCluster : public BackendTest {
     EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
     if (!s.ok()) return h;
     h.store = std::move(*s);
-    h.flights = std::make_unique<UpstreamFlights>(h.store->context(),
-                                                  UpstreamFlightOptions{lease_ms, 20, 5}, name);
+    h.flights = std::make_unique<UpstreamFlights>(
+        h.store->context(), UpstreamFlightOptions{lease_ms, 20, 5, reuse_ms}, name);
     client::FetchConfig c;
     c.extra_ca_file = pki().ca_file().string();
     c.total_timeout = 10s;
@@ -99,8 +106,10 @@ class SingleFlightCluster : public BackendTest {
   }
 
   client::FetchResult get(Host& h, const std::string& space,
-                          std::chrono::milliseconds deadline = 10s) {
+                          std::chrono::milliseconds deadline = 10s, bool refresh = false) {
+    // A refresh takes only responses received after it began (UF-9).
     client::FetchRequest r;
+    r.upstream_from_ms = refresh ? unix_now_ms() : 0;
     r.plugin = &plugin_;
     r.space = &origins_;
     r.space_key = space;
@@ -112,7 +121,7 @@ class SingleFlightCluster : public BackendTest {
   // The store's name for the request get() sends (UF-2).
   std::string key_hash() const {
     const std::string token = kToken;
-    return crypto::sha256_hex(client::flight_key("GET", kUrl, server_->port(), {}, &token));
+    return digest::sha256_hex(client::flight_key("GET", kUrl, server_->port(), {}, &token));
   }
 
   void wait_for_requests(std::size_t n) {
@@ -179,15 +188,38 @@ TEST_P(SingleFlightCluster, UF6_DeadLeaderDelaysAFollowerAtMostTheLease) {
   EXPECT_EQ(server_->requests().size(), 1u);
 }
 
-TEST_P(SingleFlightCluster, UF5_ResponseReceivedBeforeARequestBeganNeverAnswersIt) {
+TEST_P(SingleFlightCluster, UF9_RequestJustAfterAResponseOnAnotherHostUsesIt) {
+  Host a = host("host-a"), b = host("host-b");
+  ASSERT_TRUE(a.fetcher && b.fetcher);
+  // Two macros of one page rendered on two hosts one after the other.
+  ASSERT_EQ(get(a, "docs").outcome, client::Outcome::ok);
+  const auto r = get(b, "docs");
+  EXPECT_EQ(r.outcome, client::Outcome::ok) << r.rule << ": " << r.reason;
+  EXPECT_EQ(r.body, kBody);
+  EXPECT_EQ(server_->requests().size(), 1u) << "a response just received was not reused";
+  EXPECT_EQ(b.fetcher->single_flight().shared_from_store(), 1u);
+}
+
+TEST_P(SingleFlightCluster, UF9_RefreshIsNeverAnsweredByAnEarlierResponse) {
   Host a = host("host-a"), b = host("host-b");
   ASSERT_TRUE(a.fetcher && b.fetcher);
   ASSERT_EQ(get(a, "docs").outcome, client::Outcome::ok);
-  // The response stays in the row for the hosts that waited for it; a
-  // request made after it arrived (a cache refresh) asks upstream again.
   std::this_thread::sleep_for(5ms);
+  EXPECT_EQ(get(b, "docs", 10s, /*refresh=*/true).outcome, client::Outcome::ok);
+  EXPECT_EQ(server_->requests().size(), 2u) << "an older response answered a refresh";
+  EXPECT_EQ(b.fetcher->single_flight().shared_from_store(), 0u);
+  // The refresh's response answers the next plain request.
+  EXPECT_EQ(get(a, "docs").outcome, client::Outcome::ok);
+  EXPECT_EQ(server_->requests().size(), 2u);
+}
+
+TEST_P(SingleFlightCluster, UF9_ResponseOlderThanTheWindowIsNotReused) {
+  Host a = host("host-a", kLeaseMs, 50), b = host("host-b", kLeaseMs, 50);
+  ASSERT_TRUE(a.fetcher && b.fetcher);
+  ASSERT_EQ(get(a, "docs").outcome, client::Outcome::ok);
+  std::this_thread::sleep_for(120ms);
   EXPECT_EQ(get(b, "docs").outcome, client::Outcome::ok);
-  EXPECT_EQ(server_->requests().size(), 2u) << "an older response answered a newer request";
+  EXPECT_EQ(server_->requests().size(), 2u) << "a response older than the window was reused";
   EXPECT_EQ(b.fetcher->single_flight().shared_from_store(), 0u);
 }
 

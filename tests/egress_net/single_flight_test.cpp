@@ -1,10 +1,11 @@
 // Upstream single-flight in one process (egress/client/single_flight.h,
-// rules UF-1..UF-4): identical upstream requests in flight share one
-// request, never across spaces or credentials, and only after the egress
-// policy allowed each of them. The test server answers slowly (one byte at
-// a time), so the first request is still in flight when the second one
-// asks; the tests wait until the second one is waiting before they let
-// anything finish, so no assertion depends on timing.
+// rules UF-1..UF-4 and UF-9): identical upstream requests in flight share
+// one request, never across spaces or credentials, and only after the
+// egress policy allowed each of them; a response received just before a
+// request began answers it too unless the request refreshes. The test server answers slowly (one
+// byte at a time), so the first request is still in flight when the second one asks; the tests wait
+// until the second one is waiting before they let anything finish, so no assertion depends on
+// timing.
 #include "egress/client/single_flight.h"
 
 #include <atomic>
@@ -17,6 +18,12 @@ namespace vitrine::egress::nettest {
 namespace {
 
 using namespace std::chrono_literals;
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 constexpr const char* kSpaceB = "space-b";
 constexpr const char* kPath = "/api/dashboards/uid/shared";
@@ -55,21 +62,25 @@ class SingleFlight : public EgressNet {
     return s;
   }
 
-  client::Fetcher& make_fetcher() {
+  client::Fetcher& make_fetcher(std::chrono::milliseconds reuse_window = 0ms) {
     std::string error;
-    fetcher_ = client::Fetcher::create(config(), dns_, tokens_by_space_, audit_, error);
+    client::FetchConfig c = config();
+    c.reuse_window = reuse_window;
+    fetcher_ = client::Fetcher::create(std::move(c), dns_, tokens_by_space_, audit_, error);
     EXPECT_TRUE(fetcher_) << error;
     return *fetcher_;
   }
 
   client::FetchResult get(const std::string& space, const manifest::Manifest& plugin,
-                          std::chrono::milliseconds deadline = 10s) {
+                          std::chrono::milliseconds deadline = 10s, bool refresh = false) {
+    // A refresh takes only responses received after it began (UF-9).
     client::FetchRequest r;
     r.plugin = &plugin;
     r.space = &spaces_.at(space);
     r.space_key = space;
     r.url = kUrl;
     r.deadline = client::Clock::now() + deadline;
+    r.upstream_from_ms = refresh ? unix_now_ms() : 0;
     return fetcher_->get(r);
   }
 
@@ -191,6 +202,69 @@ TEST_F(SingleFlight, UF4_WaiterStopsAtItsOwnDeadline) {
   EXPECT_EQ(leader.outcome, client::Outcome::ok) << leader.reason;
   EXPECT_EQ(waiter.outcome, client::Outcome::timeout);
   EXPECT_EQ(waiter.rule, "egress-timeout-total");
+}
+
+TEST_F(SingleFlight, UF9_RequestJustAfterAResponseUsesIt) {
+  TlsTestServer& grafana = slow_grafana();
+  make_fetcher(5s);
+  // A dashboard card and then a compact view of the same dashboard: the
+  // second macro starts after the first one's response arrived.
+  const auto first = get(kSpace, plugin_);
+  const auto second = get(kSpace, plugin_);
+  EXPECT_EQ(first.outcome, client::Outcome::ok) << first.reason;
+  EXPECT_EQ(second.outcome, client::Outcome::ok) << second.reason;
+  EXPECT_EQ(second.body, kBody);
+  EXPECT_EQ(second.content_type, "application/json");
+  EXPECT_EQ(grafana.requests().size(), 1u) << "a response just received was not reused";
+  EXPECT_EQ(fetcher_->single_flight().shared_in_process(), 1u);
+  // Both were decided and audited on their own (UF-1).
+  std::size_t allowed = 0;
+  for (const auto& rec : audit_.records()) allowed += rec.verdict == "allow" ? 1 : 0;
+  EXPECT_EQ(allowed, 2u);
+}
+
+TEST_F(SingleFlight, UF9_RefreshAsksUpstreamEvenJustAfterAResponse) {
+  TlsTestServer& grafana = slow_grafana();
+  make_fetcher(5s);
+  ASSERT_EQ(get(kSpace, plugin_).outcome, client::Outcome::ok);
+  const auto refreshed = get(kSpace, plugin_, 10s, /*refresh=*/true);
+  EXPECT_EQ(refreshed.outcome, client::Outcome::ok) << refreshed.reason;
+  EXPECT_EQ(grafana.requests().size(), 2u) << "a refresh was answered by an older response";
+  // The refresh's response is the one later requests reuse.
+  ASSERT_EQ(get(kSpace, plugin_).outcome, client::Outcome::ok);
+  EXPECT_EQ(grafana.requests().size(), 2u);
+}
+
+TEST_F(SingleFlight, UF9_ResponseOlderThanTheWindowIsNotReused) {
+  TlsTestServer& grafana = slow_grafana();
+  make_fetcher(50ms);
+  ASSERT_EQ(get(kSpace, plugin_).outcome, client::Outcome::ok);
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(get(kSpace, plugin_).outcome, client::Outcome::ok);
+  EXPECT_EQ(grafana.requests().size(), 2u) << "a response older than the window was reused";
+  EXPECT_EQ(fetcher_->single_flight().shared_in_process(), 0u);
+}
+
+TEST_F(SingleFlight, UF9_NeverAcrossSpacesPolicyOrATimeout) {
+  TlsTestServer& grafana = slow_grafana();
+  make_fetcher(5s);
+  // A timeout is the request's own deadline, not Grafana's answer.
+  EXPECT_EQ(get(kSpace, plugin_, 150ms).outcome, client::Outcome::timeout);
+  const auto after_timeout = get(kSpace, plugin_);
+  EXPECT_EQ(after_timeout.outcome, client::Outcome::ok) << after_timeout.reason;
+  EXPECT_EQ(grafana.requests().size(), 2u) << "a timeout was reused";
+  // Another space asks for itself.
+  EXPECT_EQ(get(kSpaceB, plugin_).outcome, client::Outcome::ok);
+  EXPECT_EQ(grafana.requests().size(), 3u) << "a response crossed spaces";
+  // A plugin whose manifest does not declare the host is refused first.
+  manifest::Manifest narrowed = plugin_;
+  narrowed.version = "2.0.0";
+  narrowed.egress = {entry("other.test", 443, true)};
+  const auto denied = get(kSpace, narrowed);
+  EXPECT_EQ(denied.outcome, client::Outcome::denied);
+  EXPECT_TRUE(denied.body.empty()) << "a refused request was handed a recent response";
+  EXPECT_EQ(grafana.requests().size(), 3u);
+  EXPECT_EQ(fetcher_->single_flight().shared_in_process(), 0u);
 }
 
 TEST(SingleFlightKey, UF2_KeyNamesTheCredentialWithoutContainingIt) {

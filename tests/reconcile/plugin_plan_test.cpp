@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "digest/sha256.h"
 #include "store/crypto/encoding.h"
 
 namespace vitrine::reconcile {
@@ -24,7 +25,7 @@ store::ArtifactRow row_of(const Art& a) {
   r.library_sha256 = std::string(64, a.lib);
   std::string scopes;
   for (const auto& s : a.scopes) scopes += s + ",";
-  r.manifest_sha256 = store::crypto::sha256_hex(a.version + scopes);
+  r.manifest_sha256 = digest::sha256_hex(a.version + scopes);
   r.installed_at_ms = a.installed_at;
   return r;
 }
@@ -47,7 +48,7 @@ store::ApprovalRow approval_of(const Art& a) {
   ap.plugin_id = "alert_list";
   ap.version = a.version;
   ap.permissions_json = store::canonical_json(store::permissions_of(manifest_of(a)));
-  ap.permissions_hash = store::crypto::sha256_hex(ap.permissions_json);
+  ap.permissions_hash = digest::sha256_hex(ap.permissions_json);
   const auto r = row_of(a);
   ap.manifest_sha256 = r.manifest_sha256;
   ap.library_sha256 = r.library_sha256;

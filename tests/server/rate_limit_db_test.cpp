@@ -9,6 +9,7 @@
 #include <chrono>
 #include <thread>
 
+#include "digest/sha256.h"
 #include "server/auth.h"
 #include "server/share_links_limiter_db.h"
 #include "store/backend_test_support.h"
@@ -252,7 +253,7 @@ TEST_P(SharedRateLimits, RateAccount_NamesAreStoredOnlyAsTheirSha256) {
     EXPECT_EQ(r.key.find("hunter2"), std::string::npos) << r.kind;
     if (r.kind == "account") {
       account = true;
-      EXPECT_EQ(r.key, store::crypto::sha256_hex(typed));
+      EXPECT_EQ(r.key, digest::sha256_hex(typed));
       EXPECT_EQ(r.failures, 1);
     }
   }

@@ -12,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "digest/sha256.h"
 #include "store/sqlite/sqlite_backend.h"
 #include "test_support.h"
 
@@ -103,7 +104,7 @@ class Backup : public ::testing::Test {
                  int version = 1, bool good_trailer = true) {
     std::string head = "vitrine-backup " + std::to_string(version) + "\nmanifest " +
                        std::to_string(manifest.size()) + "\n" + manifest + "\n" + body;
-    std::string digest = crypto::sha256_hex(head);
+    std::string digest = digest::sha256_hex(head);
     if (!good_trailer) digest[0] = digest[0] == '0' ? '1' : '0';
     fs::path p = root_ / name;
     write_file(p, head + "sha256 " + digest + "\n");
@@ -118,7 +119,7 @@ class Backup : public ::testing::Test {
     return backup::manifest_json(m);
   }
   backup::Entry entry(const std::string& path, const std::string& bytes) {
-    return backup::Entry{path, static_cast<int64_t>(bytes.size()), crypto::sha256_hex(bytes)};
+    return backup::Entry{path, static_cast<int64_t>(bytes.size()), digest::sha256_hex(bytes)};
   }
 
   static constexpr const char* kOrigin = "https://team-a.grafana.net";
@@ -375,7 +376,7 @@ TEST_F(Backup, RuleBackupEntryDigest_EntryDifferentFromItsManifestDigest) {
   // A consistent trailer over an entry that is not what the manifest says.
   const std::string db = "db";
   backup::Entry e = entry("vitrine.db", db);
-  e.sha256 = crypto::sha256_hex("other");
+  e.sha256 = digest::sha256_hex("other");
   expect_refused(craft("e.vbk", manifest_with({e}), db), "backup-entry-digest");
 }
 

@@ -1,6 +1,7 @@
 // P6: two spaces with different tokens and stacks. Every cross-space attempt
 // through every service call fails with not-found for the other space's ids.
 #include "backend_test_support.h"
+#include "digest/sha256.h"
 
 namespace vitrine::store::testing {
 namespace {
@@ -49,7 +50,7 @@ TEST_P(P6_Isolation, CacheOfAnotherSpaceOrPluginIsNotFound) {
   EXPECT_EQ(c.get("team-b", "alert_list", "rules").error().code, Errc::not_found);
   EXPECT_EQ(c.get("team-a", "dashboard", "rules").error().code, Errc::not_found);
   // A row copied to B does not decrypt (AAD binds the space), and is dropped.
-  auto row = store_->backend().get_cache("team-a", "alert_list", crypto::sha256_hex("rules"));
+  auto row = store_->backend().get_cache("team-a", "alert_list", digest::sha256_hex("rules"));
   CacheRow forged = *row;
   forged.space = "team-b";
   ASSERT_TRUE(store_->backend().put_cache(forged).ok());

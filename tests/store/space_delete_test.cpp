@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "backend_test_support.h"
+#include "digest/sha256.h"
 
 namespace vitrine::store::testing {
 namespace {
@@ -95,7 +96,7 @@ TEST_P(SpaceDelete, TokenBoundToAnEarlierSpaceIdIsRefusedEvenIfNotRevoked) {
   // bound to an id the space does not have.
   AdminTokenRow stale;
   stale.id = "t0000beef";
-  stale.hash = crypto::sha256_hex("vtr_stale-token-of-another-generation");
+  stale.hash = digest::sha256_hex("vtr_stale-token-of-another-generation");
   stale.role = "space-admin:team-a";
   stale.created_at_ms = now_ms_;
   stale.created_by = "t";
@@ -104,7 +105,7 @@ TEST_P(SpaceDelete, TokenBoundToAnEarlierSpaceIdIsRefusedEvenIfNotRevoked) {
   EXPECT_EQ(verdict("vtr_stale-token-of-another-generation", Action::space_show, "team-a"),
             Verdict::unauthenticated);
   stale.id = "t0000cafe";
-  stale.hash = crypto::sha256_hex("vtr_unbound-token");
+  stale.hash = digest::sha256_hex("vtr_unbound-token");
   stale.space_id.clear();
   ASSERT_TRUE(store_->backend().insert_admin_token(stale).ok());
   EXPECT_EQ(verdict("vtr_unbound-token", Action::space_show, "team-a"), Verdict::unauthenticated);

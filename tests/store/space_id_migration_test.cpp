@@ -8,6 +8,7 @@
 #include <Poco/Data/Session.h>
 #include <Poco/Exception.h>
 
+#include "digest/sha256.h"
 #include "store/sqlite/sqlite_backend.h"
 #include "test_support.h"
 
@@ -95,9 +96,9 @@ TEST_F(SpaceIdMigration, ExistingSpacesGetIdsAndEarlierGenerationsStayApart) {
     s << "INSERT INTO spaces (key, display_name, created_at, created_by) VALUES "
          "('team-a', 'A', 2000, 'cli:x'), ('team-b', 'B', 2000, 'cli:x')",
         now;
-    const std::string old_hash = crypto::sha256_hex("vtr_old"),
-                      new_hash = crypto::sha256_hex("vtr_new"),
-                      plat_hash = crypto::sha256_hex("vtr_plat");
+    const std::string old_hash = digest::sha256_hex("vtr_old"),
+                      new_hash = digest::sha256_hex("vtr_new"),
+                      plat_hash = digest::sha256_hex("vtr_plat");
     s << "INSERT INTO admin_tokens (id, hash, role, created_at, created_by) VALUES "
          "('told', ?, 'space-admin:team-a', 1100, 'cli:x'), "
          "('tnew', ?, 'space-admin:team-a', 2100, 'cli:x'), "

@@ -80,7 +80,7 @@ Fetcher::Fetcher(FetchConfig config, Resolver& resolver, TokenProvider& tokens, 
       tokens_(tokens),
       audit_(audit),
       client_(std::move(client)),
-      flights_(config_.shared_flights, config_.on_shared) {
+      flights_(config_.shared_flights, config_.on_shared, config_.reuse_window) {
   for (const auto& o : config_.resolve) {
     warnings_.push_back("egress test override active: " + o.host + " connects to " + o.address +
                         ":" + std::to_string(o.port) +
@@ -259,7 +259,7 @@ FetchResult Fetcher::get_impl(const FetchRequest& request) {
     ExchangeResult x = flights_.run(
         request.space_key,
         flight_key(req.method, canonical, opt.connect_port, request.headers, opt.bearer_token),
-        deadline, [&] { return client_->get(*p.target, opt); });
+        deadline, request.upstream_from_ms, [&] { return client_->get(*p.target, opt); });
     token.reset();
 
     // "allow" only when the exchange happened; a request the policy allowed

@@ -54,6 +54,9 @@ struct FetchConfig {
   // Called once per request answered by another request's response
   // (from_store: another host's); for metrics. May be empty.
   std::function<void(bool from_store)> on_shared;
+  // How long before a request began a response may have been received to
+  // answer it (single_flight.h UF-9); zero: only responses in flight.
+  std::chrono::milliseconds reuse_window{0};
 };
 
 // Where the space's Grafana token comes from (storage comes later). The
@@ -104,6 +107,10 @@ struct FetchRequest {
   std::vector<Header> headers;  // plugin headers (checked by decide() on every hop)
   // The render call's deadline; the fetch never outlives it.
   std::optional<Clock::time_point> deadline;
+  // Only a response received after this time (unix ms) answers it
+  // (single_flight.h UF-9): a refresh sets when it began; 0: any response
+  // the reuse window allows.
+  int64_t upstream_from_ms = 0;
 };
 
 struct FetchResult {

@@ -87,6 +87,7 @@ vitrine_status http_get(Fetcher& fetcher, const SpaceOrigins& space,
     fr.plugin = &plugin;
     fr.space = &space;
     fr.space_key = call->space_key;
+    fr.upstream_from_ms = call->upstream_from_ms;
     fr.url = copy(request->url);
     fr.headers.reserve(request->header_count);
     for (std::size_t i = 0; i < request->header_count; ++i) {

@@ -1,28 +1,13 @@
 #include "egress/client/single_flight.h"
 
-#include <openssl/evp.h>
-
-#include <array>
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+
+#include "digest/sha256.h"
 
 namespace vitrine::egress::client {
 namespace {
-
-std::string sha256_hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), md.data(), &len, EVP_sha256(), nullptr) != 1) {
-    return {};
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 0xf];
-  }
-  return out;
-}
 
 // Length-prefixed fields ("<decimal length>:<bytes>"), so a body or reason
 // can hold any byte, including the separator.
@@ -44,6 +29,12 @@ bool take(std::string_view& in, std::string& field) {
 }
 
 constexpr std::string_view kFormat = "vitrine.exchange/1";
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 ExchangeResult timed_out(const char* whose) {
   return total_deadline_passed(std::string("the identical request ") + whose +
@@ -67,7 +58,8 @@ std::string flight_key(std::string_view method, std::string_view canonical_url,
   }
   // The token itself never enters the key (keys name store rows); its hash
   // tells two credentials apart.
-  put(key, bearer_token == nullptr ? std::string("none") : "bearer " + sha256_hex(*bearer_token));
+  put(key, bearer_token == nullptr ? std::string("none")
+                                   : "bearer " + digest::sha256_hex(*bearer_token));
   return key;
 }
 
@@ -125,25 +117,46 @@ uint64_t SingleFlight::shared_from_store() const {
 }
 
 ExchangeResult SingleFlight::run(const std::string& space, const std::string& key,
-                                 Clock::time_point deadline, const Exchange& exchange) {
+                                 Clock::time_point deadline, int64_t from_ms,
+                                 const Exchange& exchange) {
   // Length-prefixed, so no space key and request can run together.
   std::string map_key;
   put(map_key, space);
   map_key += key;
+  // UF-9: the oldest response that may answer this request. One received
+  // in the very millisecond from_ms names does not (a refresh begun then).
+  const int64_t reusable_from =
+      std::max(from_ms > 0 ? from_ms + 1 : 0, unix_now_ms() - reuse_window_.count());
   for (;;) {
     std::shared_ptr<Flight> flight;
+    std::shared_ptr<const ExchangeResult> recent;
     bool leader = false;
     {
       std::lock_guard lock(mu_);
-      auto& slot = flights_[map_key];
-      if (!slot) {
-        slot = std::make_shared<Flight>();
-        slot->deadline = deadline;
-        leader = true;
-      } else {
-        ++waiting_;
+      // UF-9: a response received just before this request began answers
+      // it, unless the request wants a newer one.
+      if (reuse_window_.count() > 0) {
+        if (auto it = recent_.find(map_key);
+            it != recent_.end() && it->second.received_ms >= reusable_from) {
+          recent = it->second.result;
+          ++shared_in_process_;
+        }
       }
-      flight = slot;
+      if (!recent) {
+        auto& slot = flights_[map_key];
+        if (!slot) {
+          slot = std::make_shared<Flight>();
+          slot->deadline = deadline;
+          leader = true;
+        } else {
+          ++waiting_;
+        }
+        flight = slot;
+      }
+    }
+    if (recent) {
+      if (on_shared_) on_shared_(false);
+      return *recent;
     }
     if (leader) {
       // Whatever happens in the exchange, the waiters are answered and the
@@ -154,6 +167,7 @@ ExchangeResult SingleFlight::run(const std::string& space, const std::string& ke
         const std::string& map_key;
         Flight& flight;
         ExchangeResult result;
+        bool sent_here = false;  // kept for reuse only when this host asked
         ~Finish() {
           {
             std::lock_guard lock(flight.mu);
@@ -167,15 +181,22 @@ ExchangeResult SingleFlight::run(const std::string& space, const std::string& ke
           flight.cv.notify_all();
           std::lock_guard lock(self.mu_);
           self.flights_.erase(map_key);
+          if (sent_here) {
+            try {
+              self.keep_recent(map_key, result, unix_now_ms());
+            } catch (...) {
+              // out of memory copying: the next request asks again
+            }
+          }
         }
       } finish{*this, map_key, *flight, {}};
       finish.result.outcome = Outcome::internal;
       finish.result.rule = "egress-internal";
       finish.result.reason = "internal error in the egress fetcher";
       try {
-        finish.result = lead(space, key, deadline, exchange);
+        finish.result = lead(space, key, deadline, from_ms, exchange, finish.sent_here);
       } catch (...) {
-        // finish keeps the internal error
+        finish.sent_here = false;  // finish keeps the internal error
       }
       return finish.result;
     }
@@ -203,11 +224,43 @@ ExchangeResult SingleFlight::run(const std::string& space, const std::string& ke
   }
 }
 
+void SingleFlight::keep_recent(const std::string& map_key, const ExchangeResult& result,
+                               int64_t now_ms) {
+  if (reuse_window_.count() <= 0) return;
+  // A timeout is this request's deadline, not the resource's answer.
+  if (result.outcome == Outcome::timeout || result.outcome == Outcome::internal) return;
+  for (auto it = recent_.begin(); it != recent_.end();) {
+    if (it->second.received_ms < now_ms - reuse_window_.count() || it->first == map_key) {
+      recent_bytes_ -= it->second.result->response.body.size();
+      it = recent_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const std::size_t bytes = result.response.body.size();
+  if (bytes > kMaxRecentBytes) return;
+  while (recent_bytes_ + bytes > kMaxRecentBytes && !recent_.empty()) {
+    auto oldest = recent_.begin();
+    for (auto it = recent_.begin(); it != recent_.end(); ++it) {
+      if (it->second.received_ms < oldest->second.received_ms) oldest = it;
+    }
+    recent_bytes_ -= oldest->second.result->response.body.size();
+    recent_.erase(oldest);
+  }
+  recent_.emplace(map_key, Recent{now_ms, std::make_shared<const ExchangeResult>(result)});
+  recent_bytes_ += bytes;
+}
+
 ExchangeResult SingleFlight::lead(const std::string& space, const std::string& key,
-                                  Clock::time_point deadline, const Exchange& exchange) {
-  if (cluster_ == nullptr) return exchange();
-  const std::string key_hash = sha256_hex(key);
-  SharedFlights::Claim claim = cluster_->claim(space, key_hash, deadline);
+                                  Clock::time_point deadline, int64_t from_ms,
+                                  const Exchange& exchange, bool& sent_here) {
+  sent_here = false;
+  if (cluster_ == nullptr) {
+    sent_here = true;
+    return exchange();
+  }
+  const std::string key_hash = digest::sha256_hex(key);
+  SharedFlights::Claim claim = cluster_->claim(space, key_hash, deadline, from_ms);
   if (claim.kind == SharedFlights::Kind::timed_out) return timed_out("of another host");
   if (claim.kind == SharedFlights::Kind::shared) {
     if (auto shared = decode_exchange(claim.payload)) {
@@ -216,12 +269,15 @@ ExchangeResult SingleFlight::lead(const std::string& space, const std::string& k
         ++shared_from_store_;
       }
       if (on_shared_) on_shared_(true);
+      // Not kept in this process: the row holds it, with its own age.
       return std::move(*shared);
     }
     // Unreadable (another version's format): send the request here, and
     // leave the other host's response in place for those that read it.
+    sent_here = true;
     return exchange();
   }
+  sent_here = true;
   ExchangeResult r = exchange();
   if (r.outcome == Outcome::timeout) {
     // This host's deadline, not the resource's answer: the others send it.

@@ -27,8 +27,19 @@
 //        does not inherit that timeout, it sends (or joins) a new request.
 //   UF-5 one request per key across hosts sharing a database
 //        (egress/shared_flights.h, store/upstream_flights.h).
+//   UF-9 a page's macros share a response just received: a response
+//        received at most the reuse window (render.lease_s) before a
+//        request began answers it too, so two macros of one page that
+//        fetch one resource make one request even when the second starts
+//        after the first finished. Never one older than the request's
+//        `from_ms`: a refresh ("Refresh all", scheduled warming,
+//        development mode) sets when it began, so it asks upstream; a
+//        background refresh of stale content sets that content's as-of
+//        time. A timeout is never reused; responses kept for reuse are
+//        bounded in bytes.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -63,15 +74,23 @@ class SingleFlight {
  public:
   // `cluster` (nullable) must outlive this object. `on_shared` (may be
   // empty) is called for each request answered by another's response.
-  explicit SingleFlight(SharedFlights* cluster, std::function<void(bool from_store)> on_shared = {})
-      : cluster_(cluster), on_shared_(std::move(on_shared)) {}
+  // `reuse_window` (UF-9): how long before a request began a response may
+  // have been received to answer it; zero: only responses in flight.
+  explicit SingleFlight(SharedFlights* cluster, std::function<void(bool from_store)> on_shared = {},
+                        std::chrono::milliseconds reuse_window = std::chrono::milliseconds{0})
+      : cluster_(cluster), on_shared_(std::move(on_shared)), reuse_window_(reuse_window) {}
 
   using Exchange = std::function<ExchangeResult()>;
   // Runs `exchange` for the first request of (space, key) in flight, or
-  // waits for it until `deadline` (UF-3, UF-4, UF-5). Never throws.
-  // [thread-safe]
+  // waits for it until `deadline` (UF-3, UF-4, UF-5), or answers with a
+  // response received within the reuse window and after `from_ms` (unix
+  // ms; 0: no bound) (UF-9). Never throws. [thread-safe]
   ExchangeResult run(const std::string& space, const std::string& key, Clock::time_point deadline,
-                     const Exchange& exchange);
+                     int64_t from_ms, const Exchange& exchange);
+
+  // The most bytes of response bodies kept for reuse (UF-9); the oldest go
+  // first.
+  static constexpr std::size_t kMaxRecentBytes = 32u << 20;
 
   // Requests waiting for another's result right now. [thread-safe]
   std::size_t waiting() const;
@@ -88,13 +107,23 @@ class SingleFlight {
     Clock::time_point deadline;  // the leader's
     ExchangeResult result;
   };
+  // A finished request's result, kept for the reuse window (UF-9).
+  struct Recent {
+    int64_t received_ms;  // unix ms, the clock from_ms is given in
+    std::shared_ptr<const ExchangeResult> result;
+  };
   ExchangeResult lead(const std::string& space, const std::string& key, Clock::time_point deadline,
-                      const Exchange& exchange);
+                      int64_t from_ms, const Exchange& exchange, bool& sent_here);
+  // Under mu_.
+  void keep_recent(const std::string& map_key, const ExchangeResult& result, int64_t now_ms);
 
   SharedFlights* cluster_;
   std::function<void(bool)> on_shared_;
+  std::chrono::milliseconds reuse_window_;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Flight>> flights_;
+  std::map<std::string, Recent> recent_;
+  std::size_t recent_bytes_ = 0;
   std::size_t waiting_ = 0;
   uint64_t shared_in_process_ = 0;
   uint64_t shared_from_store_ = 0;

@@ -110,19 +110,6 @@ std::string hex_encode(std::span<const uint8_t> bytes) {
   return out;
 }
 
-std::string sha256_hex(std::string_view data) {
-  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up in its
-  // provider tables (under a lock) on every call, which costs more than
-  // hashing a token. The fetched object is immutable and thread-safe.
-  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (kSha256 == nullptr || EVP_Digest(data.data(), data.size(), md, &len, kSha256, nullptr) != 1) {
-    return {};
-  }
-  return hex_encode({md, len});
-}
-
 uint32_t crc32_ieee(std::string_view data) {
   static const std::array<uint32_t, 256> table = make_crc_table();
   uint32_t c = 0xFFFFFFFFu;

@@ -22,7 +22,6 @@ std::optional<SecretBytes> base64_decode(std::string_view text);
 std::string base64url_encode(std::span<const uint8_t> bytes);  // no padding
 std::string hex_encode(std::span<const uint8_t> bytes);        // lowercase
 
-std::string sha256_hex(std::string_view data);
 uint32_t crc32_ieee(std::string_view data);
 
 // Fills `out` from OpenSSL's RAND_bytes. Returns false when the CSPRNG fails

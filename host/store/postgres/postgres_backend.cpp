@@ -1303,6 +1303,16 @@ class PostgresBackend final : public Backend {
 
   Result<std::vector<SessionRow>> list_sessions() override { return select_sessions(nullptr); }
 
+  Result<int64_t> count_sessions() override {
+    int64_t n = 0;
+    auto st = run("counting sessions", [&]() -> Status {
+      n = exec("SELECT COUNT(*) FROM sessions").i(0, 0);
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
   Status touch_session(const std::string& id_hash, int64_t at_ms) override {
     return run("recording a session's use", [&]() -> Status {
       exec("UPDATE sessions SET last_seen = $1 WHERE id_hash = $2", at_ms, id_hash);

@@ -739,8 +739,8 @@ class SqliteBackend final : public Backend {
       stmt, bind(id ? *id : *space);
       stmt.execute();
       for (std::size_t i = 0; i < ids.size(); ++i) {
-        out.push_back(ShareLinkRow{ids[i], spaces[i], space_ids[i], pages[i], macros[i],
-                                   expires[i], at[i], by[i], revoked[i], revoked_by[i]});
+        out.push_back(ShareLinkRow{ids[i], spaces[i], space_ids[i], pages[i], macros[i], expires[i],
+                                   at[i], by[i], revoked[i], revoked_by[i]});
       }
       return ok_status();
     });
@@ -817,6 +817,16 @@ class SqliteBackend final : public Backend {
 
   Result<std::vector<SessionRow>> list_sessions() override { return select_sessions(nullptr); }
 
+  Result<int64_t> count_sessions() override {
+    int64_t n = 0;
+    auto st = run("counting sessions", [&]() -> Status {
+      session_ << "SELECT COUNT(*) FROM sessions", into(n), now;
+      return ok_status();
+    });
+    if (!st) return st.error();
+    return n;
+  }
+
   Status touch_session(const std::string& id_hash, int64_t at_ms) override {
     return run("recording a session's use", [&]() -> Status {
       session_ << "UPDATE sessions SET last_seen = ? WHERE id_hash = ?", bind(at_ms), bind(id_hash),
@@ -891,9 +901,10 @@ class SqliteBackend final : public Backend {
   Result<RateLimitRow> get_rate_limit(const std::string& kind, const std::string& key) override {
     std::vector<RateLimitRow> rows;
     auto st = run("reading a rate limit", [&]() -> Status {
-      rows = select_rate_limits("SELECT kind, key, tokens, refilled_at, failures, not_before, "
-                                "touched_at FROM rate_limits WHERE kind = ? AND key = ?",
-                                &kind, &key);
+      rows = select_rate_limits(
+          "SELECT kind, key, tokens, refilled_at, failures, not_before, "
+          "touched_at FROM rate_limits WHERE kind = ? AND key = ?",
+          &kind, &key);
       return ok_status();
     });
     if (!st) return st.error();
@@ -934,9 +945,10 @@ class SqliteBackend final : public Backend {
   Result<std::vector<RateLimitRow>> list_rate_limits() override {
     std::vector<RateLimitRow> rows;
     auto st = run("listing rate limits", [&]() -> Status {
-      rows = select_rate_limits("SELECT kind, key, tokens, refilled_at, failures, not_before, "
-                                "touched_at FROM rate_limits ORDER BY kind, key",
-                                nullptr, nullptr);
+      rows = select_rate_limits(
+          "SELECT kind, key, tokens, refilled_at, failures, not_before, "
+          "touched_at FROM rate_limits ORDER BY kind, key",
+          nullptr, nullptr);
       return ok_status();
     });
     if (!st) return st.error();
