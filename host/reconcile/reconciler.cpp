@@ -42,12 +42,18 @@ void Reconciler::count_wake(const char* by) {
       .inc();
 }
 
+void Reconciler::note_listen(const store::Result<bool>& waited) {
+  std::string wake = waited.ok() ? std::string("notify") : "poll: " + waited.error().message;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (status_.wake != wake) status_.wake = std::move(wake);
+}
+
 void Reconciler::start() {
   // LISTEN before the first read of the feed, so a change committed
   // between that read and the thread's first wait is announced too. An
   // error here (no listen connection) leaves it to the poll.
   if (store_.backend().announces_changes()) {
-    (void)store_.backend().wait_for_change(std::chrono::milliseconds(0));
+    note_listen(store_.backend().wait_for_change(std::chrono::milliseconds(0)));
   }
   pass();
   thread_ = std::thread([this] { run_thread(); });
@@ -65,6 +71,7 @@ void Reconciler::run_thread() {
     if (announced_here) {
       lock.unlock();
       auto woke = backend.wait_for_change(slice);
+      note_listen(woke);
       lock.lock();
       // A lost listen connection answers an error: the slice is waited
       // out below and the backend opens it again on a later wait.
@@ -107,6 +114,7 @@ void Reconciler::pass() {
     count("idle");
   }
   std::lock_guard<std::mutex> lock(mu_);
+  next.wake = status_.wake;  // the waiting thread's to say, not the pass's
   status_ = std::move(next);
 }
 

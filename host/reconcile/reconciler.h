@@ -47,6 +47,12 @@ struct Status {
   std::string keyring_ids;  // "k1,k2": the keyring in use
   std::string error;        // why the last pass did not converge; empty when it did
   int64_t passes = 0;
+  // What wakes a pass: "notify" (PostgreSQL, the listen connection is up),
+  // "poll" (SQLite, or store.notify: false), or "poll: WHY" while the
+  // listen connection is down (changes then arrive within the poll period;
+  // the connection is opened again on a later wait). Not part of
+  // converged(): polling is slower, not wrong.
+  std::string wake = "poll";
   bool converged() const {
     return error.empty() && desired_seq == applied_seq &&
            desired_keyring_generation == applied_keyring_generation;
@@ -85,6 +91,7 @@ class Reconciler {
   void run_pass(Status& status);
   void run_thread();
   void count_wake(const char* by);
+  void note_listen(const store::Result<bool>& waited);
 
   void count(const char* outcome);
 

@@ -5,7 +5,11 @@
 //             while stopping). The storage probe is a one-page read plus a
 //             stat of vitrine.db, run at most every kStorageProbeEvery;
 //             probes in between answer the cached result. Also unready
-//             while the last audit write failed (store/audit.h).
+//             while the last audit write failed (store/audit.h). The
+//             reconcile section says what wakes desired-state passes
+//             ("wake": notify, poll, or "poll: why" while PostgreSQL's
+//             listen connection is down); that alone never makes a host
+//             unready, changes still arrive within the poll period.
 //   /metrics  Prometheus text: the runtime's registry, which also holds the
 //             server's request metrics (access_log.cpp). Open, unless
 //             server.metrics_token_file is set: then only a scraper that
@@ -117,7 +121,8 @@ void add_ops_routes(Router& router, ServerContext& ctx) {
           ",\"desired_seq\":" + std::to_string(rs->desired_seq) +
           ",\"applied_seq\":" + std::to_string(rs->applied_seq) +
           ",\"keyring_generation\":" + std::to_string(rs->applied_keyring_generation) +
-          ",\"keyring\":\"" + log::json_escape(rs->keyring_ids) + "\"" +
+          ",\"keyring\":\"" + log::json_escape(rs->keyring_ids) + "\"" + ",\"wake\":\"" +
+          log::json_escape(rs->wake) + "\"" +
           (rs->error.empty() ? std::string()
                              : ",\"error\":\"" + log::json_escape(rs->error) + "\"") +
           "}";

@@ -304,13 +304,17 @@ struct KeyCheckRow {
 };
 
 // Which encrypted table a record lives in (for `keys rotate`).
-enum class RecordTable { secret, cache, asset };
+// Tables whose rows hold records sealed with the keyring, which key
+// rotation re-wraps. Not here: upstream_flights (responses live seconds;
+// one that no longer opens is sent again, UF-8) and key_checks (one per key
+// by design).
+enum class RecordTable { secret, cache, asset, session };
 
 struct EncryptedRef {
   RecordTable table = RecordTable::secret;
-  std::string space;
-  std::string a;  // secret: name      cache: plugin id   asset: id
-  std::string b;  // secret: origin    cache: key hash    asset: content type
+  std::string space;  // session: empty (a session belongs to no space)
+  std::string a;  // secret: name      cache: plugin id   asset: id            session: "sessions"
+  std::string b;  // secret: origin    cache: key hash    asset: content type  session: id hash
   std::string record;
 };
 

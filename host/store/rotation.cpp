@@ -14,6 +14,9 @@ crypto::Binding binding_of(const EncryptedRef& r) {
       return {"cache", r.space, r.a, r.b};
     case RecordTable::asset:
       return {"asset", r.space, r.a, r.b};
+    case RecordTable::session:
+      // A user's ID token (store/sessions.cpp id_token_binding).
+      return {"session", r.space, r.a, r.b};
   }
   return {"secret", r.space, r.a, r.b};
 }

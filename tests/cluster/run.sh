@@ -16,7 +16,9 @@
 #        latency), run while all three hosts serve;
 #   CL-8 PostgreSQL stopped and started again under load: page views keep
 #        answering, admin writes answer 503 [store-unavailable] and recover
-#        without restarting the hosts, no acknowledged write is lost.
+#        without restarting the hosts, no acknowledged write is lost; each
+#        host's /readyz says its listen connection is down ("wake":
+#        "poll: ...") and then "notify" again.
 # Prints the measured numbers as Markdown rows for docs/performance.md.
 #   tests/cluster/run.sh [BUILD_DIR]     default build/asan
 # Exit 0 pass, 1 a check failed, 77 PostgreSQL server or nginx not installed.
@@ -262,6 +264,11 @@ sleep 1
 wait "$pg_pid" 2>/dev/null || true
 stopped_at=$(now_ms)
 sleep 3
+# Each live host's /readyz says its listen connection is down (it polls).
+down_wake=0
+for i in 0 2; do
+  curl -s -m 2 "http://127.0.0.1:${ports[$i]}/readyz" | grep -q '"wake":"poll: ' && down_wake=$((down_wake + 1))
+done
 "${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
   -c max_connections=200 >>"$work/pg/server.log" 2>&1 &
 pg_pid=$!
@@ -273,6 +280,15 @@ while [ $(($(now_ms) - started_at)) -lt 30000 ]; do
   set -- $last
   if [ "${2:-}" = 200 ] && [ "${1:-0}" -gt "$started_at" ]; then recovered_at=$1; break; fi
   sleep 0.1
+done
+relisten_ms=""
+for _ in $(seq 200); do
+  n=0
+  for i in 0 2; do
+    curl -s -m 2 "http://127.0.0.1:${ports[$i]}/readyz" | grep -q '"wake":"notify"' && n=$((n + 1))
+  done
+  [ "$n" = 2 ] && { relisten_ms=$(($(now_ms) - started_at)); break; }
+  sleep 0.05
 done
 sleep 1
 touch "$cl8_stop"
@@ -293,7 +309,9 @@ while read -r _ code key _; do
   grep -q "\"$key\"" <<<"$listed" || { cl8_lost=$((cl8_lost + 1)); echo "cluster: lost $key" >&2; }
 done <"$writes_log"
 recovery_ms=$((recovered_at - started_at))
-echo "cluster: CL-8 PostgreSQL down $((started_at - stopped_at)) ms: $views_total views, $views_bad not 200; writes: $cl8_acked acknowledged, $refused_503 answered 503 [store-unavailable], $refused_other other refusals, $cl8_lost lost; first write after restart ok after ${recovery_ms} ms" >&2
+echo "cluster: CL-8 PostgreSQL down $((started_at - stopped_at)) ms: $views_total views, $views_bad not 200; writes: $cl8_acked acknowledged, $refused_503 answered 503 [store-unavailable], $refused_other other refusals, $cl8_lost lost; first write after restart ok after ${recovery_ms} ms; /readyz wake 'poll: ...' on $down_wake of 2 hosts while down, 'notify' on both ${relisten_ms:-never} ms after the start" >&2
+[ "$down_wake" = 2 ] || fail "CL-8: only $down_wake of 2 live hosts said in /readyz that their listen connection was down"
+[ -n "$relisten_ms" ] || fail "CL-8: the hosts' /readyz did not say 'notify' again within 10 s of PostgreSQL starting"
 [ "$views_bad" = 0 ] || fail "CL-8: $views_bad of $views_total page views failed while PostgreSQL restarted"
 [ "$refused_other" = 0 ] || fail "CL-8: $refused_other writes refused with something other than 503 [store-unavailable]: $(awk '$2 != 200 && $2 != 503' "$writes_log" | head -3)"
 [ "$cl8_lost" = 0 ] || fail "CL-8: $cl8_lost acknowledged writes lost"
@@ -305,7 +323,7 @@ cat <<TABLE
 | CL-2 plugin disabled through nginx, seen on all 3 hosts | after ${converge_max} ms | <= 1 s |
 | CL-3 kill -9 of host 1 during 40 writes through nginx | ${#acked[@]} acknowledged, 0 lost; 20 of 20 views after the kill 200 | none lost |
 | CL-4 audit rows of all hosts | $audit_rows rows, chain verified, 0 acknowledged writes without a row | complete, ordered |
-| CL-8 PostgreSQL stopped for 3 s and started again under load through nginx | $views_total page views, $views_bad failed; $cl8_acked writes acknowledged, 0 lost, $refused_503 answered 503 [store-unavailable]; writes ok again ${recovery_ms} ms after the start | views served, writes 503 then recover, none lost |
+| CL-8 PostgreSQL stopped for 3 s and started again under load through nginx | $views_total page views, $views_bad failed; $cl8_acked writes acknowledged, 0 lost, $refused_503 answered 503 [store-unavailable]; writes ok again ${recovery_ms} ms after the start; /readyz said \`poll: ...\` on $down_wake of 2 live hosts while down and \`notify\` on both ${relisten_ms} ms after the start | views served, writes 503 then recover, none lost |
 TABLE
 printf '%s' "$extra_rows"
 echo "cluster: PASS" >&2

@@ -63,6 +63,8 @@ TEST_F(LiveKeys, P5_RotateThreeTimesAndRetireWhileServingFailsNoRequest) {
   EXPECT_EQ(ready.status, 200) << ready.body;
   EXPECT_THAT(ready.body, HasSubstr("\"keyring\":\"k2,k3,k4\"")) << ready.body;
   EXPECT_THAT(ready.body, HasSubstr("\"converged\":true")) << ready.body;
+  // SQLite: passes are woken by the poll (no listen connection).
+  EXPECT_THAT(ready.body, HasSubstr("\"wake\":\"poll\"")) << ready.body;
   auto list = run(cli() + " keys list");
   EXPECT_EQ(list.output, "k2\nk3\nk4  (encrypts new records)\n");
 }

@@ -14,6 +14,8 @@
 
 #include "server/sessions.h"
 #include "store/backend_test_support.h"
+#include "store/crypto/secret_box.h"
+#include "store/rotation.h"
 
 namespace vitrine::store::testing {
 namespace {
@@ -252,6 +254,39 @@ TEST_P(SharedSessions, AUserSessionKeepsRolesAndDisplayNameAndSealsTheIdToken) {
   auto row = store_->backend().get_session(Sessions::hash_of(s->id));
   ASSERT_TRUE(row.ok());
   EXPECT_EQ(row->id_token_record.rfind("v1:", 0), 0u) << row->id_token_record;
+}
+
+TEST_P(SharedSessions, KeyRotationReWrapsAUsersIdTokenSoRetiringTheOldKeyKeepsIt) {
+  const server::SessionUser user = a_user();
+  auto s = host_a().create(user);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const std::string hash = Sessions::hash_of(s->id);
+  ASSERT_EQ(crypto::record_key_id(store_->backend().get_session(hash)->id_token_record), "k1");
+
+  // keys add + keys rotate: the ID token is re-sealed with the new key.
+  crypto::Keyring both;
+  ASSERT_TRUE(both.add(crypto::Key{"k1", store_->keyring()->newest().bytes}).ok());
+  ASSERT_TRUE(both.add_generated().ok());
+  const crypto::Key k2 = both.newest();
+  other_.reset();
+  reopen(std::move(both));
+  auto rep = rewrap_all(store_->context(), "test");
+  ASSERT_TRUE(rep.ok()) << rep.error().message;
+  EXPECT_EQ(rep->failed, 0);
+  EXPECT_GE(rep->rewrapped, 1);
+  EXPECT_EQ(crypto::record_key_id(store_->backend().get_session(hash)->id_token_record), "k2");
+  auto used = store_->backend().record_key_ids();
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(used->count("k1"), 0u) << "a record still names the key about to be retired";
+
+  // keys retire k1: the session still has its ID token (the logout hint).
+  crypto::Keyring only_new;
+  ASSERT_TRUE(only_new.add(k2).ok());
+  reopen(std::move(only_new));
+  auto found = host_a().find(s->id);
+  ASSERT_TRUE(found.has_value());
+  ASSERT_TRUE(found->user.has_value());
+  EXPECT_EQ(found->user->id_token, user.id_token);
 }
 
 TEST_P(SharedSessions, ASealedIdTokenMovedToAnotherSessionDoesNotOpen) {

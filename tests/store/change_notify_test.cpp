@@ -168,6 +168,43 @@ TEST_P(ChangeNotify, AChangeOnOneHostReachesTheOtherHostsReconciler) {
       << exposed;
 }
 
+TEST_P(ChangeNotify, TheReconcilerSaysWhatWakesItAndWhenTheListenConnectionIsDown) {
+  auto other = open_another();
+  ASSERT_TRUE(other);
+  reconcile::Reconciler r(*other, nullptr, milliseconds(50));
+  r.start();
+  if (!on_postgres()) {
+    EXPECT_EQ(r.status().wake, "poll");
+    return;
+  }
+  EXPECT_EQ(r.status().wake, "notify");
+  const std::string killed = listen_pid();
+  ASSERT_FALSE(killed.empty()) << "no vitrine-listen connection in pg_stat_activity";
+  ASSERT_EQ(raw_value("SELECT pg_terminate_backend(" + killed + ")::text"), "true");
+  // The next wait notices the loss and says so; readiness is not touched.
+  auto deadline = std::chrono::steady_clock::now() + seconds(10);
+  while (r.status().wake.rfind("poll: ", 0) != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  const reconcile::Status down = r.status();
+  EXPECT_EQ(down.wake.rfind("poll: ", 0), 0u) << down.wake;
+  EXPECT_NE(down.wake.find("change notification connection"), std::string::npos) << down.wake;
+  // A change still arrives, by the poll.
+  ASSERT_TRUE(store_->spaces().create("t", "team-a", "").ok());
+  const int64_t want = feed_seq(*store_);
+  // The connection is opened again on a later wait.
+  deadline = std::chrono::steady_clock::now() + seconds(10);
+  while ((r.status().wake != "notify" || r.status().applied_seq < want) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(milliseconds(5));
+  }
+  EXPECT_EQ(r.status().wake, "notify");
+  EXPECT_GE(r.status().applied_seq, want);
+  EXPECT_TRUE(r.status().converged()) << r.status().error;
+  EXPECT_NE(listen_pid(), killed);
+  r.stop();
+}
+
 VITRINE_ON_EVERY_BACKEND(ChangeNotify);
 
 }  // namespace

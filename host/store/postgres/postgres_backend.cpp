@@ -1587,6 +1587,9 @@ class PostgresBackend final : public Backend {
           {RecordTable::secret, "SELECT space, name, origin, record FROM secrets"},
           {RecordTable::cache, "SELECT space, plugin_id, key_hash, record FROM cache_entries"},
           {RecordTable::asset, "SELECT space, id, content_type, record FROM assets"},
+          {RecordTable::session,
+           "SELECT '', 'sessions', id_hash, id_token_record FROM sessions WHERE id_token_record "
+           "<> ''"},
       };
       for (const auto& src : sources) {
         auto r = exec(src.sql);
@@ -1618,6 +1621,12 @@ class PostgresBackend final : public Backend {
           sql =
               "UPDATE assets SET record = $1 WHERE space = $2 AND id = $3 AND content_type = $4 "
               "AND record = $5";
+          break;
+        case RecordTable::session:
+          // space and a are fixed for sessions ('' and 'sessions').
+          sql =
+              "UPDATE sessions SET id_token_record = $1 WHERE $2 = '' AND $3 = 'sessions' AND "
+              "id_hash = $4 AND id_token_record = $5";
           break;
       }
       if (exec(sql, new_record, ref.space, ref.a, ref.b, ref.record).affected() == 0) {
@@ -1724,7 +1733,8 @@ class PostgresBackend final : public Backend {
       // Records are "v1:<key_id>:<base64>" (crypto/secret_box.h).
       auto r = exec(
           "SELECT split_part(record, ':', 2) AS k, COUNT(*) FROM (SELECT record FROM secrets "
-          "UNION ALL SELECT record FROM cache_entries UNION ALL SELECT record FROM assets) t "
+          "UNION ALL SELECT record FROM cache_entries UNION ALL SELECT record FROM assets "
+          "UNION ALL SELECT id_token_record FROM sessions WHERE id_token_record <> '') t "
           "GROUP BY k");
       for (int i = 0; i < r.size(); ++i) out[r.s(i, 0)] = r.i(i, 1);
       return ok_status();

@@ -1630,6 +1630,9 @@ class SqliteBackend final : public Backend {
           {RecordTable::secret, "SELECT space, name, origin, record FROM secrets"},
           {RecordTable::cache, "SELECT space, plugin_id, key_hash, record FROM cache_entries"},
           {RecordTable::asset, "SELECT space, id, content_type, record FROM assets"},
+          {RecordTable::session,
+           "SELECT '', 'sessions', id_hash, id_token_record FROM sessions WHERE id_token_record "
+           "<> ''"},
       };
       for (const auto& src : sources) {
         std::vector<std::string> space, a, b, record;
@@ -1659,6 +1662,11 @@ class SqliteBackend final : public Backend {
         case RecordTable::asset:
           stmt << "UPDATE assets SET record = ? WHERE space = ? AND id = ? AND content_type = ? "
                   "AND record = ?";
+          break;
+        case RecordTable::session:
+          // space and a are fixed for sessions ('' and 'sessions').
+          stmt << "UPDATE sessions SET id_token_record = ? WHERE ? = '' AND ? = 'sessions' AND "
+                  "id_hash = ? AND id_token_record = ?";
           break;
       }
       stmt, bind(new_record), bind(ref.space), bind(ref.a), bind(ref.b), bind(ref.record);
@@ -1850,7 +1858,8 @@ class SqliteBackend final : public Backend {
       std::vector<int64_t> counts;
       session_ << "SELECT substr(record, 4, instr(substr(record, 4), ':') - 1) AS k, COUNT(*) "
                   "FROM (SELECT record FROM secrets UNION ALL SELECT record FROM cache_entries "
-                  "UNION ALL SELECT record FROM assets) GROUP BY k ORDER BY k",
+                  "UNION ALL SELECT record FROM assets UNION ALL SELECT id_token_record FROM "
+                  "sessions WHERE id_token_record <> '') GROUP BY k ORDER BY k",
           into(ids), into(counts), now;
       for (std::size_t i = 0; i < ids.size(); ++i) out[ids[i]] = counts[i];
       return ok_status();
