@@ -352,8 +352,13 @@ struct Engine::Impl {
     // response another macro received a moment ago; a background refresh
     // takes nothing older than the content it replaces (single_flight.h
     // UF-9).
-    in.upstream_from_ms =
-        call.bypass_cache || in_development(res) ? now_ms() : call.upstream_from_ms;
+    if (in_development(res)) {
+      in.upstream_from_ms = now_ms();
+    } else if (call.bypass_cache) {
+      in.upstream_from_ms = call.upstream_from_ms > 0 ? call.upstream_from_ms : now_ms();
+    } else {
+      in.upstream_from_ms = call.upstream_from_ms;
+    }
     // Another host sharing the database may be rendering this entry right
     // now: wait for its result instead of asking Grafana again (RL-1..RL-5).
     std::optional<LeaseGuard> lease;

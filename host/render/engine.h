@@ -47,9 +47,11 @@ struct MacroCall {
   // "Refresh all" (render/warm_batch.h): skip the memory and store caches
   // for this call; the new content fills them as any render does.
   bool bypass_cache = false;
-  // Set by a background refresh to the as-of time of the stale content it
-  // replaces: an upstream response older than that content never answers
-  // it (egress/client/single_flight.h UF-9). 0: any response the reuse
+  // Only upstream responses received after this time (unix ms) answer
+  // this call's requests (egress/client/single_flight.h UF-9). A
+  // background refresh sets the as-of time of the stale content it
+  // replaces; "Refresh all" sets when it began (with bypass_cache; 0 there
+  // means when this macro's render begins). 0: any response the reuse
   // window allows.
   int64_t upstream_from_ms = 0;
 };

@@ -1,6 +1,7 @@
 #include "render/warm_batch.h"
 
 #include <algorithm>
+#include <chrono>
 #include <future>
 
 #include "render/page.h"
@@ -18,6 +19,12 @@ std::vector<RefreshItem> refresh_calls(std::string_view markdown, const MacroCal
                                        std::vector<RefreshFailure>& invalid) {
   std::vector<RefreshItem> calls;
   const auto parsed = parse_page(markdown, macro_keys);
+  // When the refresh began: an upstream response received after it is
+  // fresh enough for every macro of it, so two macros of one dashboard in
+  // different batches still make one request (single_flight.h UF-9).
+  const int64_t began_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
   for (const auto& m : parsed.macros) {
     if (m.error) {
       invalid.push_back({m.index + 1, m.key, rules::kPageMacro, m.error->text()});
@@ -27,6 +34,7 @@ std::vector<RefreshItem> refresh_calls(std::string_view markdown, const MacroCal
     c.macro_key = m.key;
     c.params = m.params;
     c.bypass_cache = true;
+    c.upstream_from_ms = began_ms;
     calls.push_back({m.index + 1, std::move(c)});
   }
   return calls;

@@ -159,6 +159,9 @@ errors=$(grep -l 'vitrine-error' "$work"/view-*.html | wc -l || true)
 counts=$(curl -s "$admin/counters" | grep -o '"[^"]*": *[0-9]*' || true)
 upstream_total=$(echo "$counts" | awk -F: '{s+=$2} END {print s+0}')
 upstream_distinct=$(echo "$counts" | awk -F: '$2 > 0' | wc -l)
+# The hosts write their log in batches (at most 200 ms apart): wait for
+# the last batch so the per-host counts add up to the views.
+sleep 0.5
 per_host=""
 for i in 0 1 2; do
   per_host+="$(grep -c '"path":"/spaces/demo/pages/page4"' "$work/host$i.log" || true) "

@@ -100,7 +100,10 @@ TEST(RefreshAll, CallsBypassTheCacheAndInvalidBlocksAreReportedInPageOrder) {
   for (const auto& c : calls) {
     EXPECT_TRUE(c.call.bypass_cache);
     EXPECT_EQ(c.call.space, "ops");
+    // Upstream responses from before the refresh began never answer it.
+    EXPECT_GT(c.call.upstream_from_ms, 0);
   }
+  EXPECT_EQ(calls[0].call.upstream_from_ms, calls[1].call.upstream_from_ms);
   ASSERT_EQ(invalid.size(), 1u);
   EXPECT_EQ(invalid[0].rule, "page-macro");
   auto report = refresh_in_batches(

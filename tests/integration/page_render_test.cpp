@@ -7,6 +7,7 @@
 
 #include "host_fixture.h"
 #include "license/license.h"
+#include "render/warm_batch.h"
 
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -159,6 +160,32 @@ TEST_F(PageRender, P8_StaleRefreshBacksOffWhileGrafanaFails) {
     }
   }
   EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
+}
+
+TEST_F(PageRender, UF9_TwoMacrosOfOneDashboardShareARequestAndRefreshAllAsksAgainOnce) {
+  render::MacroCall card = macro("dashboard", {{"dashboard", "svc-checkout"}});
+  render::MacroCall compact =
+      macro("dashboard", {{"dashboard", "svc-checkout"}, {"variant", "compact"}});
+  sim_->context().counters.reset();
+  // Cold, one after the other: the compact view starts after the card's
+  // response arrived and is answered by it.
+  ASSERT_EQ(engine_->render_macro(card).state, MacroState::fresh);
+  ASSERT_EQ(engine_->render_macro(compact).state, MacroState::fresh);
+  EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 1u);
+
+  // "Refresh all" in batches of one: Grafana is asked again (a refresh is
+  // never answered by a response from before it began), once for both.
+  const std::string page =
+      "```dashboard\ndashboard: svc-checkout\n```\n"
+      "```dashboard\ndashboard: svc-checkout\nvariant: compact\n```\n";
+  std::vector<render::RefreshFailure> invalid;
+  auto items = render::refresh_calls(page, card, {"dashboard"}, invalid);
+  ASSERT_EQ(items.size(), 2u);
+  auto report = render::refresh_in_batches(
+      items, 1, [&](const render::MacroCall& c) { return engine_->render_macro(c); }, invalid);
+  EXPECT_EQ(report.refreshed, 2u);
+  EXPECT_TRUE(report.failed.empty());
+  EXPECT_EQ(sim_->context().counters.get("/api/dashboards/uid/svc-checkout"), 2u);
 }
 
 TEST_F(PageRender, P6_SameGrafanaOriginStillKeepsSpacesApartInMemory) {
