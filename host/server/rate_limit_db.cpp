@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <vector>
 
 #include "digest/sha256.h"
 #include "log/log.h"
@@ -92,19 +93,20 @@ RateDecision DbRateLimiter::attempt(const std::string& client, const std::string
     }
   }
   RateDecision out;
-  auto st = db_.transaction([&]() -> store::Status {
-    auto row = read(db_, kClientKind, client);
-    if (!row) return row.error();
-    const double tokens = client_.tokens(ptr(*row), now);
-    if (tokens < 1.0) {
-      out = RateDecision{false, client_.wait(tokens), rules::kClient};
-      return store::ok_status();
-    }
-    if (auto p = db_.put_rate_limit({kClientKind, client, tokens - 1.0, now, 0, 0, now}); !p) {
-      return p;
-    }
-    return purge_due(now);
-  });
+  auto st =
+      db_.transaction_on({store::rate_limit_lock(kClientKind, client)}, [&]() -> store::Status {
+        auto row = read(db_, kClientKind, client);
+        if (!row) return row.error();
+        const double tokens = client_.tokens(ptr(*row), now);
+        if (tokens < 1.0) {
+          out = RateDecision{false, client_.wait(tokens), rules::kClient};
+          return store::ok_status();
+        }
+        if (auto p = db_.put_rate_limit({kClientKind, client, tokens - 1.0, now, 0, 0, now}); !p) {
+          return p;
+        }
+        return purge_due(now);
+      });
   if (!st) return unavailable(st.error());
   return out;
 }
@@ -137,7 +139,11 @@ void DbRateLimiter::failed(const std::string& client, const std::string& account
     clean_until_.erase(client);
   }
   const int64_t now = now_();
-  auto st = db_.transaction([&]() -> store::Status {
+  std::vector<std::string> buckets;
+  if (charge_client) buckets.push_back(store::rate_limit_lock(kClientKind, client));
+  if (!account.empty())
+    buckets.push_back(store::rate_limit_lock(kAccountKind, account_key(account)));
+  auto st = db_.transaction_on(buckets, [&]() -> store::Status {
     if (charge_client) {
       auto row = read(db_, kClientKind, client);
       if (!row) return row.error();
@@ -177,7 +183,9 @@ void DbRateLimiter::succeeded(const std::string& account) {
 
 store::Status DbRateLimiter::purge() {
   const int64_t now = now_();
-  return db_.transaction([&]() -> store::Status {
+  // Deletes only: no bucket's lock is needed (a bucket written meanwhile
+  // is kept or written again by its own transaction).
+  return db_.transaction_on({}, [&]() -> store::Status {
     next_purge_ms_.store(now + kPurgeEveryMs, std::memory_order_relaxed);
     if (auto n = db_.purge_rate_limits(kClientKind, now - client_.idle_ms()); !n) return n.error();
     const auto keep = std::max<std::chrono::milliseconds>(kAccountMemory, limits_.max_backoff);

@@ -24,6 +24,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -280,6 +281,16 @@ struct RateLimitRow {
   int64_t touched_at_ms = 0;
 };
 
+// The transaction_on() key of one rate_limits row: a bucket's read-modify-
+// write serializes with that bucket's only, not with every writer.
+inline std::string rate_limit_lock(std::string_view kind, std::string_view key) {
+  std::string out = "rate_limits/";
+  out += kind;
+  out += '/';
+  out += key;
+  return out;
+}
+
 // A space's scheduled cache warming (store/warm_schedules.h). One row per
 // space that ever had a schedule; mode "off" keeps the last run's numbers.
 struct WarmScheduleRow {
@@ -325,6 +336,18 @@ class Backend {
   // Runs `fn` in one transaction; commits when it returns ok, rolls back
   // otherwise. Calls on this backend from inside `fn` join the transaction.
   virtual Status transaction(const std::function<Status()>& fn) = 0;
+  // A transaction for rows that only other transaction_on() calls naming
+  // the same `keys` write (rate-limit buckets): it serializes with those
+  // and with nothing else, where transaction() serializes with every
+  // writer of the cluster (PostgreSQL's write lock, which audit rows and
+  // the change feed need). Nothing in `fn` may write an audit row or bump
+  // the change feed. Inside a transaction it joins it. This default (one
+  // writer at a time anyway, as on SQLite) is transaction(fn).
+  virtual Status transaction_on(const std::vector<std::string>& keys,
+                                const std::function<Status()>& fn) {
+    (void)keys;
+    return transaction(fn);
+  }
 
   // Spaces. delete_space removes everything of the space except its audit rows.
   virtual Status insert_space(const SpaceRow& row) = 0;

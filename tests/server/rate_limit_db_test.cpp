@@ -5,6 +5,8 @@
 // hosts behind a load balancer do, and show that they enforce one limit.
 #include "server/rate_limit_db.h"
 
+#include <libpq-fe.h>
+
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -225,6 +227,41 @@ TEST_P(SharedRateLimits, RateClient_ConcurrentTakesOnTwoHostsNeverExceedTheBurst
   for (auto& t : threads) t.join();
   EXPECT_EQ(unavailable.load(), 0);
   EXPECT_EQ(allowed.load(), 20);
+}
+
+// On PostgreSQL a bucket's read-modify-write locks that bucket only
+// (Backend::transaction_on), not the cluster's write lock that admin
+// writes and audit rows take: a flood of bad tokens or sign-ins does not
+// queue behind, or hold up, every writer of the cluster.
+TEST_P(SharedRateLimits, RateClient_ABucketDoesNotWaitForTheClusterWriteLock) {
+  if (!on_postgres()) GTEST_SKIP() << "SQLite has one writer at a time by design";
+  PGconn* c = PQconnectdb(url_.c_str());
+  ASSERT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  auto sql = [c](const char* text) {
+    PGresult* r = PQexec(c, text);
+    const bool good = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    PQclear(r);
+    return good;
+  };
+  ASSERT_TRUE(sql("BEGIN"));
+  // What every Backend::transaction() takes (postgres_backend.cpp kWriteLockKey).
+  ASSERT_TRUE(sql("SELECT pg_advisory_xact_lock(8487463)"));
+  RateLimits l;
+  l.burst = 3;
+  auto a = on(*store_, l);
+  const auto d = a.attempt("198.51.100.7", "user:idp/ada");
+  EXPECT_TRUE(d.allowed) << d.rule;
+  a.failed("198.51.100.7", "user:idp/ada", true);
+  // Both buckets were written while another connection held the write lock.
+  std::size_t client_rows = 0, account_rows = 0;
+  for (const auto& r : rows()) {
+    client_rows += r.kind == "client" ? 1 : 0;
+    account_rows += r.kind == "account" ? 1 : 0;
+  }
+  EXPECT_EQ(client_rows, 1u);
+  EXPECT_EQ(account_rows, 1u);
+  EXPECT_TRUE(sql("ROLLBACK"));
+  PQfinish(c);
 }
 
 TEST_P(SharedRateLimits, RateLimitTable_StaysBounded) {

@@ -28,6 +28,9 @@ namespace {
 // The cluster-wide write lock every transaction() takes (an arbitrary
 // constant: "vitrine" on a phone keypad).
 constexpr const char* kWriteLockKey = "8487463";
+// transaction_on() locks keys in this namespace (the two-int advisory lock
+// form, first int), so no key's lock is ever the write lock above.
+constexpr const char* kKeyLockSpace = "8487464";
 
 // The channel every change feed bump is announced on (NOTIFY), and the
 // application_name of the connection that LISTENs to it, so an operator
@@ -321,13 +324,37 @@ class PostgresBackend final : public Backend {
   }
 
   Status transaction(const std::function<Status()>& fn) override {
+    return locked_transaction([this] { lock_writes(); }, fn);
+  }
+
+  Status transaction_on(const std::vector<std::string>& keys,
+                        const std::function<Status()>& fn) override {
+    // In one order, so two transactions naming the same keys cannot
+    // deadlock; a hash collision only serializes two unrelated keys.
+    std::vector<std::string> sorted = keys;
+    std::sort(sorted.begin(), sorted.end());
+    sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+    return locked_transaction(
+        [&] {
+          for (const auto& k : sorted) {
+            exec(std::string("SELECT pg_advisory_xact_lock(") + kKeyLockSpace + ", hashtext($1))",
+                 k);
+          }
+        },
+        fn);
+  }
+
+  // BEGIN, `lock` (advisory locks released by COMMIT or ROLLBACK), `fn`,
+  // COMMIT; a transaction already open is joined without locking again.
+  Status locked_transaction(const std::function<void()>& lock_fn,
+                            const std::function<Status()>& fn) {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     if (depth_ > 0) return fn();
     const auto start = Clock::now();
     Status begun = run("starting a transaction", [&]() -> Status {
       exec("BEGIN");
       try {
-        lock_writes();
+        lock_fn();
       } catch (const PgFailure&) {
         rollback_quietly();
         throw;

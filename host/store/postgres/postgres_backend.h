@@ -13,7 +13,9 @@
 //     (pg_advisory_xact_lock) before running `fn`, so writers of every host
 //     run one after another exactly as SQLite's BEGIN IMMEDIATE orders the
 //     writers of every process; waiting longer than busy_timeout() fails with
-//     "the database is busy: ..." (is_busy_error).
+//     "the database is busy: ..." (is_busy_error). transaction_on(keys)
+//     takes one advisory lock per key instead (in another lock space), for
+//     rate-limit buckets that no other writer touches.
 //   * Versioned migrations in schema_migrations, applied under that lock; a
 //     database whose schema is newer than this binary knows is refused.
 //   * The audit table is append-only (triggers refuse UPDATE, TRUNCATE and any
