@@ -57,24 +57,16 @@ serve_start() {
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# pg_start PORT: PostgreSQL 15 in $work/pg on loopback PORT (run as an
-# unprivileged user when the script runs as root: PostgreSQL refuses root),
-# with an empty database "vitrine"; sets db to its URL. Exit 2 when the
-# server binaries are missing.
+# pg_start PORT: PostgreSQL 15 in $work/pg on loopback PORT
+# (tests/support/postgres.sh) with an empty database "vitrine"; sets db to
+# its URL. Exit 2 when the server binaries are missing.
+# shellcheck source=tests/support/postgres.sh
+. "$root/tests/support/postgres.sh"
 pg_start() {
-  local pg_bindir=${VITRINE_PG_BINDIR:-} d u as_pg=()
-  for d in "$pg_bindir" /usr/lib/postgresql/15/bin "$(pg_config --bindir 2>/dev/null || true)"; do
-    [ -n "$d" ] && [ -x "$d/postgres" ] && { pg_bindir=$d; break; }
-  done
-  [ -x "$pg_bindir/postgres" ] || { echo "bench: PostgreSQL server binaries missing (apt-get install postgresql-15)" >&2; exit 2; }
-  chmod 755 "$work"; mkdir -p "$work/pg"
-  if [ "$(id -u)" = 0 ]; then
-    for u in postgres nobody; do id "$u" >/dev/null 2>&1 && { as_pg=(setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups); chown "$u" "$work/pg"; break; }; done
-  fi
-  "${as_pg[@]}" "$pg_bindir/initdb" -D "$work/pg/data" -U vitrine --auth=trust -E UTF8 --no-locale -N >/dev/null
-  "${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$1" -h 127.0.0.1 -k "$work/pg" >"$work/pg.log" 2>&1 &
-  echo $! >"$work/pg.pid"
-  for _ in $(seq 100); do psql -q "postgres://vitrine@127.0.0.1:$1/postgres" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
-  psql -q "postgres://vitrine@127.0.0.1:$1/postgres" -c 'CREATE DATABASE vitrine' >/dev/null
-  db=postgres://vitrine@127.0.0.1:$1/vitrine
+  pg_find || { echo "bench: PostgreSQL server binaries missing (apt-get install postgresql-15)" >&2; exit 2; }
+  chmod 755 "$work"
+  pg_init "$work/pg" || exit 2
+  pg_run "$work/pg" "$1"
+  echo "$pg_pid" >"$work/pg.pid"
+  pg_create_db "$1" || { echo "bench: PostgreSQL did not start; see $work/pg/server.log" >&2; exit 2; }
 }

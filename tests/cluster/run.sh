@@ -27,11 +27,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(realpath "${1:-$root/build/asan}")
 vitrine=$build/host/cli/vitrine
 
-pg_bindir=${VITRINE_PG_BINDIR:-}
-for d in "$pg_bindir" /usr/lib/postgresql/15/bin "$(pg_config --bindir 2>/dev/null || true)"; do
-  [ -n "$d" ] && [ -x "$d/initdb" ] && [ -x "$d/postgres" ] && { pg_bindir=$d; break; }
-done
-[ -x "$pg_bindir/initdb" ] || { echo "cluster: PostgreSQL server binaries not found (apt-get install postgresql-15)"; exit 77; }
+# shellcheck source=tests/support/postgres.sh
+. "$root/tests/support/postgres.sh"
+pg_find || { echo "cluster: PostgreSQL server binaries not found (apt-get install postgresql-15)"; exit 77; }
 command -v nginx >/dev/null || { echo "cluster: nginx not found (apt-get install nginx-light)"; exit 77; }
 
 work=$(mktemp -d /tmp/vitrine-cluster.XXXXXX)
@@ -50,24 +48,13 @@ fail() { echo "cluster: FAIL $*" >&2; for f in "$work"/host*.log; do echo "== $f
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 now_ms() { date +%s%3N; }
 
-# PostgreSQL as an unprivileged user when run as root (it refuses root).
-as_pg=()
-if [ "$(id -u)" = 0 ]; then
-  for u in postgres nobody; do id "$u" >/dev/null 2>&1 && { as_pg=(setpriv --reuid="$u" --regid="$(id -g "$u")" --clear-groups); pg_user=$u; break; }; done
-  mkdir -p "$work/pg" && chown "$pg_user" "$work/pg"
-else
-  mkdir -p "$work/pg"
-fi
-"${as_pg[@]}" "$pg_bindir/initdb" -D "$work/pg/data" -U vitrine --auth=trust -E UTF8 --no-locale -N >"$work/initdb.log" 2>&1 ||
-  { cat "$work/initdb.log" >&2; fail "initdb"; }
+# PostgreSQL (tests/support/postgres.sh; as an unprivileged user when run
+# as root, since it refuses root).
+pg_init "$work/pg" || fail "initdb"
 pg_port=$(free_port)
-"${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
-  -c max_connections=200 >"$work/pg/server.log" 2>&1 &
-pg_pid=$!
-pids+=($!)
-db=postgres://vitrine@127.0.0.1:$pg_port/vitrine
-for _ in $(seq 100); do psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'SELECT 1' >/dev/null 2>&1 && break; sleep 0.1; done
-psql -q "postgres://vitrine@127.0.0.1:$pg_port/postgres" -c 'CREATE DATABASE vitrine' >/dev/null || fail "create database"
+pg_run "$work/pg" "$pg_port" -c max_connections=200
+pids+=("$pg_pid")
+pg_create_db "$pg_port" || fail "create database"
 
 # One demo installation (simulator, keyring, plugins, space, tokens, pages),
 # its store moved into PostgreSQL, its data directory copied per host.
@@ -263,7 +250,7 @@ cl8_reader=$!
 ) &
 cl8_writer=$!
 sleep 1
-"${as_pg[@]}" "$pg_bindir/pg_ctl" -D "$work/pg/data" -m fast -w stop >"$work/pg/stop.log" 2>&1 || fail "CL-8: stopping PostgreSQL"
+pg_stop "$work/pg" || fail "CL-8: stopping PostgreSQL"
 wait "$pg_pid" 2>/dev/null || true
 stopped_at=$(now_ms)
 sleep 3
@@ -272,10 +259,8 @@ down_wake=0
 for i in 0 2; do
   curl -s -m 2 "http://127.0.0.1:${ports[$i]}/readyz" | grep -q '"wake":"poll: ' && down_wake=$((down_wake + 1))
 done
-"${as_pg[@]}" "$pg_bindir/postgres" -D "$work/pg/data" -p "$pg_port" -h 127.0.0.1 -k "$work/pg" \
-  -c max_connections=200 >>"$work/pg/server.log" 2>&1 &
-pg_pid=$!
-pids+=($!)
+pg_run "$work/pg" "$pg_port" -c max_connections=200
+pids+=("$pg_pid")
 started_at=$(now_ms)
 recovered_at=""
 while [ $(($(now_ms) - started_at)) -lt 30000 ]; do
