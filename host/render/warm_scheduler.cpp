@@ -1,14 +1,10 @@
 #include "render/warm_scheduler.h"
 
-#include <unistd.h>
-
-#include <array>
-
 #include "log/log.h"
 #include "render/warm_batch.h"
 #include "runtime/runtime.h"
 #include "store/audit.h"
-#include "store/crypto/encoding.h"
+#include "store/holder.h"
 #include "store/warm_schedules.h"
 
 namespace vitrine::render {
@@ -18,15 +14,6 @@ namespace {
 // what went wrong without a line the size of the space.
 constexpr std::size_t kRulesShown = 5;
 
-std::string default_holder() {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  std::array<uint8_t, 4> rnd{};
-  (void)store::crypto::random_bytes(rnd);  // a zero suffix still names host and pid
-  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" +
-         store::crypto::hex_encode(rnd);
-}
-
 }  // namespace
 
 WarmScheduler::WarmScheduler(runtime::Runtime& runtime, Engine& engine, WarmPages pages,
@@ -35,7 +22,7 @@ WarmScheduler::WarmScheduler(runtime::Runtime& runtime, Engine& engine, WarmPage
       engine_(engine),
       pages_(std::move(pages)),
       opt_(std::move(options)),
-      holder_(opt_.holder.empty() ? default_holder() : opt_.holder) {}
+      holder_(opt_.holder.empty() ? store::process_holder_name() : opt_.holder) {}
 
 WarmScheduler::~WarmScheduler() { stop(); }
 

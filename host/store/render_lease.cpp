@@ -1,32 +1,17 @@
 #include "store/render_lease.h"
 
-#include <unistd.h>
-
-#include <array>
 #include <thread>
 
 #include "digest/sha256.h"
-#include "store/crypto/encoding.h"
+#include "store/holder.h"
 #include "store/json_log.h"
 
 namespace vitrine::store {
 
-namespace {
-
-std::string default_holder() {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  std::array<uint8_t, 4> rnd{};
-  (void)crypto::random_bytes(rnd);  // a zero suffix still names host and pid
-  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + crypto::hex_encode(rnd);
-}
-
-}  // namespace
-
 RenderLeases::RenderLeases(Context ctx, RenderLeaseOptions options, std::string holder)
     : ctx_(std::move(ctx)),
       opt_(options),
-      holder_(holder.empty() ? default_holder() : std::move(holder)) {}
+      holder_(holder.empty() ? process_holder_name() : std::move(holder)) {}
 
 RenderLeases::Claim RenderLeases::claim(const std::string& space, const std::string& plugin_id,
                                         std::string_view key,

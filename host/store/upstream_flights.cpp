@@ -1,25 +1,15 @@
 #include "store/upstream_flights.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
 #include <thread>
 
 #include "store/crypto/encoding.h"
 #include "store/crypto/secret_box.h"
+#include "store/holder.h"
 #include "store/json_log.h"
 
 namespace vitrine::store {
 namespace {
-
-std::string default_holder() {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  std::array<uint8_t, 4> rnd{};
-  (void)crypto::random_bytes(rnd);  // a zero suffix still names host and pid
-  return std::string(host.data()) + ":" + std::to_string(getpid()) + ":" + crypto::hex_encode(rnd);
-}
 
 // UF-7: a record opens only as the response of this table, space and key.
 crypto::Binding binding(std::string_view space, std::string_view key_hash) {
@@ -31,7 +21,7 @@ crypto::Binding binding(std::string_view space, std::string_view key_hash) {
 UpstreamFlights::UpstreamFlights(Context ctx, UpstreamFlightOptions options, std::string holder)
     : ctx_(std::move(ctx)),
       opt_(options),
-      holder_(holder.empty() ? default_holder() : std::move(holder)) {}
+      holder_(holder.empty() ? process_holder_name() : std::move(holder)) {}
 
 void UpstreamFlights::warn(const char* event, std::string_view space, const std::string& error) {
   if (ctx_.log) ctx_.log->warn(event, {{"space", std::string(space)}, {"error", error}});
